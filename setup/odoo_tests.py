@@ -42,9 +42,11 @@ def odoo_command() -> tuple[list[str] | None, str]:
     try:
         import odoo.release  # noqa: PLC0415
     except ImportError as exc:
-        exe = shutil.which("odoo")
-        if exe:
-            return [exe], f"odoo executable {exe}"
+        python = _python_of(shutil.which("odoo"))
+        if python and python != sys.executable:
+            # Odoo lives in another interpreter (e.g. the system one while we run in a venv):
+            # run this step there, with our requirements installed into it.
+            return [python, "--reexec"], f"the Python of the odoo executable ({python})"
         if os.environ.get("ODOO_RC"):
             return None, f"ODOO_RC is set but Odoo is not importable by {sys.executable} ({exc})"
         return None, f"Odoo 18 is not importable by {sys.executable} ({exc}) and no odoo executable"
@@ -53,6 +55,22 @@ def odoo_command() -> tuple[list[str] | None, str]:
     return [sys.executable, "-c", "import odoo.cli, sys; sys.exit(odoo.cli.main())"], (
         f"Odoo {odoo.release.version} from {Path(odoo.__file__).parent}"
     )
+
+
+def _python_of(exe: str | None) -> str | None:
+    """The interpreter that runs an `odoo` executable (resolving pyenv shims)."""
+    if not exe:
+        return None
+    if "/shims/" in exe and shutil.which("pyenv"):
+        proc = subprocess.run(["pyenv", "which", "odoo"], capture_output=True, text=True)
+        exe = proc.stdout.strip() or exe
+    try:
+        first = Path(exe).read_text(errors="replace").splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    if first.startswith("#!") and "python" in first:
+        return first[2:].strip().split()[0]
+    return None
 
 
 def addons_path() -> str:
@@ -161,6 +179,25 @@ def main() -> int:
         say(f"Odoo layer: SKIPPED - {origin}.")
         say("odoo: 0 passed, 0 failed, 0 skipped")
         return 0
+    if cmd[-1] == "--reexec":
+        say(f"Odoo layer: Odoo is not importable here; switching to {origin}")
+        pip = [cmd[0], "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        if (
+            subprocess.call(
+                [
+                    *pip,
+                    "-r",
+                    str(ROOT / "requirements.txt"),
+                    "-r",
+                    str(ROOT / "requirements-test.txt"),
+                ],
+                cwd=ROOT,
+            )
+            != 0
+        ):
+            say("Odoo layer: FAILED - could not install requirements into Odoo's Python")
+            return 1
+        return subprocess.call([cmd[0], __file__])
     say(f"Odoo layer: running on {origin}")
     pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if subprocess.call([*pip, "-r", str(ROOT / "requirements-odoo.txt")]) != 0:
