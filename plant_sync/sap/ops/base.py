@@ -1,0 +1,129 @@
+"""What every operation mixin may use: the transport, the exactly-once helper, value helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from ...errors import NotFound, ProtocolError
+from ..config import SapConnectionConfig
+from ..idempotent import Retrier, check_key, create_once
+from ..models import CreateResult, Message
+from ..odata.client import ODataService, SapHttp
+from ..odata.query import parse_datetime
+from ..rfc.client import RfcClient
+
+T = TypeVar("T")
+
+
+class ServiceBase:
+    transport = ""
+
+    def __init__(self, config: SapConnectionConfig) -> None:
+        self.config = config.validate()
+        self.retrier = Retrier(config.max_attempts, config.backoff, config.max_retry_after)
+
+    def _once(
+        self,
+        key: str,
+        max_length: int,
+        *,
+        kind: str,
+        lookup: Callable[[], T | None],
+        create: Callable[[], tuple[T, list[Message]]],
+    ) -> CreateResult[T]:
+        check_key(key, max_length)
+        return create_once(key, lookup=lookup, create=create, retrier=self.retrier, namespace=kind)
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def __enter__(self) -> ServiceBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ODataBase(ServiceBase):
+    transport = "odata"
+
+    def __init__(self, config: SapConnectionConfig) -> None:
+        super().__init__(config)
+        self.http = SapHttp(config)
+        self._services: dict[str, ODataService] = {}
+
+    def _svc(self, name: str) -> ODataService:
+        if name not in self._services:
+            self._services[name] = self.http.service(name)
+        return self._services[name]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class RfcBase(ServiceBase):
+    transport = "rfc"
+
+    def __init__(self, config: SapConnectionConfig) -> None:
+        super().__init__(config)
+        self.rfc = RfcClient(config)
+
+    def _read_one(self, table: str, fields: list[str], where: list[str]) -> dict[str, str] | None:
+        rows = self.retrier.read(lambda: self.rfc.read_table(table, fields, where, count=1))
+        return rows[0] if rows else None
+
+    def _read_all(self, table: str, fields: list[str], where: list[str]) -> list[dict[str, str]]:
+        return self.retrier.read(lambda: self.rfc.read_table(table, fields, where))
+
+    def close(self) -> None:
+        self.rfc.close()
+
+
+# --- value helpers ------------------------------------------------------------------------------
+def s(row: Mapping[str, Any], name: str) -> str:
+    value = row.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def dec(value: Any) -> Decimal:
+    if value in (None, ""):
+        return Decimal(0)
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ProtocolError(f"SAP sent a non-numeric quantity {value!r}") from None
+
+
+def dt(value: Any) -> datetime | None:
+    return parse_datetime(value)
+
+
+def abap_date(value: date | datetime | None) -> str:
+    """YYYYMMDD for RFC DATS fields."""
+    value = value or datetime.now(timezone.utc).date()
+    return value.strftime("%Y%m%d")
+
+
+def from_abap_date(value: Any) -> datetime | None:
+    text = str(value or "").strip().replace("-", "")
+    if not text or text == "00000000":
+        return None
+    try:
+        return datetime.strptime(text[:8], "%Y%m%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ProtocolError(f"SAP sent an invalid date {value!r}") from None
+
+
+def require(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    if row is None:
+        raise NotFound(f"{what} does not exist in SAP")
+    return row
+
+
+def alpha(number: str, width: int) -> str:
+    """SAP ALPHA conversion for numeric keys ('4711' -> '000000004711'); text keys stay."""
+    number = str(number).strip()
+    return number.zfill(width) if number.isdigit() else number

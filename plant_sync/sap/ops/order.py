@@ -1,0 +1,454 @@
+"""Maintenance order with operations: create (from a notification), read, release, technically
+complete, close, read status.
+
+OData: API_MAINTENANCEORDER version 0002 (EDMX in shared/reference): deep insert of
+MaintenanceOrder with to_MaintenanceOrderOperation; function imports ReleaseMaintenanceOrder,
+SetMaintOrdToTechCompleted, SetMaintOrderStatusToClosed. Idempotency key in
+``AdditionalDeviceData`` (CHAR 40; the simulator README explains the choice: the one free-text
+header field that also exists in the BAPI as IT_HEADER-DEVICEDATA).
+RFC: BAPI_ALM_ORDER_MAINTAIN (IT_METHODS HEADER CREATE / OPERATION CREATE / RELEASE /
+TECHNICALCOMPLETE / COMPLETE + SAVE) and BAPI_TRANSACTION_COMMIT on the same connection;
+header reads via RFC_READ_TABLE AUFK/AFIH, operations via BAPI_ALM_ORDER_GET_DETAIL.
+Creates and look-ups return the order header with its status; ``get_maintenance_order()`` also
+returns the operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ...errors import BusinessRuleError
+from ..models import CreateResult, Message, StatusChange
+from ..odata.query import eq, format_datetime, format_decimal
+from ..rfc.client import abap_literal
+from ..rfc.returns import check_return, return_rows
+from .base import ODataBase, RfcBase, abap_date, alpha, require, s
+
+SERVICE = "API_MAINTENANCEORDER"
+ENTITY = "MaintenanceOrder"
+OPERATIONS = "to_MaintenanceOrderOperation"
+REF_FIELD = "AdditionalDeviceData"
+REF_LENGTH = 40
+TEMP_ORDER = "%00000000001"
+
+
+@dataclass
+class OperationCreate:
+    text: str
+    work_center: str = ""
+    plant: str = ""
+    control_key: str = "PM01"
+    planned_work: Decimal | None = None
+    work_unit: str = "H"
+    activity: str = ""  # operation number, e.g. "0010"; numbered 0010, 0020... when empty
+
+
+@dataclass
+class OrderCreate:
+    order_type: str  # e.g. "PM01"
+    description: str
+    planning_plant: str
+    notification: str = ""  # create the order for this notification
+    equipment: str = ""
+    functional_location: str = ""
+    main_work_center: str = ""
+    work_center_plant: str = ""
+    priority: str = ""
+    start: date | None = None
+    end: date | None = None
+    operations: list[OperationCreate] = field(default_factory=list)
+
+
+@dataclass
+class OrderOperation:
+    operation: str
+    description: str = ""
+    work_center: str = ""
+    plant: str = ""
+    control_key: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class OrderStatus:
+    order: str
+    system_status: str = ""  # SAP system status text, e.g. "REL NMAT PRC"
+
+    @property
+    def codes(self) -> set[str]:
+        return set(self.system_status.replace(",", " ").split())
+
+    @property
+    def released(self) -> bool:
+        return bool(self.codes & {"REL", "TECO", "CLSD"})
+
+    @property
+    def technically_completed(self) -> bool:
+        return bool(self.codes & {"TECO", "CLSD"})
+
+    @property
+    def closed(self) -> bool:
+        return "CLSD" in self.codes
+
+
+@dataclass
+class MaintenanceOrder:
+    number: str
+    order_type: str = ""
+    description: str = ""
+    notification: str = ""
+    equipment: str = ""
+    functional_location: str = ""
+    planning_plant: str = ""
+    main_work_center: str = ""
+    reference: str = ""
+    status: OrderStatus | None = None
+    operations: list[OrderOperation] = field(default_factory=list)
+    etag: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def _external(number: str) -> str:
+    return number.lstrip("0") or number
+
+
+def _activities(data: OrderCreate) -> list[tuple[str, OperationCreate]]:
+    return [(op.activity or f"{(i + 1) * 10:04d}", op) for i, op in enumerate(data.operations)]
+
+
+class _Transitions:
+    """Status transitions are idempotent: already in the target status -> no call; a business
+    error while the order did reach the status (a concurrent or lost earlier call) -> success."""
+
+    def get_maintenance_order_status(self, number: str) -> OrderStatus:  # pragma: no cover
+        raise NotImplementedError
+
+    def _transition(
+        self, number: str, reached: Callable[[OrderStatus], bool], action: Callable[[], Any]
+    ) -> StatusChange:
+        before = self.get_maintenance_order_status(number)
+        if reached(before):
+            return StatusChange(number, before.system_status)
+        try:
+            action()
+        except BusinessRuleError:
+            after = self.get_maintenance_order_status(number)
+            if not reached(after):
+                raise
+            return StatusChange(number, after.system_status)
+        after = self.get_maintenance_order_status(number)
+        return StatusChange(number, after.system_status)
+
+
+# --- OData -----------------------------------------------------------------------------------
+def _op_from_odata(row: dict[str, Any]) -> OrderOperation:
+    return OrderOperation(
+        operation=s(row, "MaintenanceOrderOperation"),
+        description=s(row, "OperationDescription"),
+        work_center=s(row, "WorkCenter"),
+        plant=s(row, "Plant"),
+        control_key=s(row, "OperationControlKey"),
+        raw=row,
+    )
+
+
+def _from_odata(row: dict[str, Any], etag: str = "") -> MaintenanceOrder:
+    ops = row.get(OPERATIONS)
+    ops = ops.get("results", []) if isinstance(ops, dict) else ops or []
+    number = _external(s(row, "MaintenanceOrder"))
+    return MaintenanceOrder(
+        number=number,
+        order_type=s(row, "MaintenanceOrderType"),
+        description=s(row, "MaintenanceOrderDesc"),
+        notification=_external(s(row, "MaintenanceNotification")),
+        equipment=s(row, "Equipment"),
+        functional_location=s(row, "FunctionalLocation"),
+        planning_plant=s(row, "MaintenancePlanningPlant"),
+        main_work_center=s(row, "MainWorkCenter"),
+        reference=s(row, REF_FIELD),
+        status=OrderStatus(number, s(row, "SystemStatusText")),
+        operations=[_op_from_odata(op) for op in ops if isinstance(op, dict)],
+        etag=etag or str((row.get("__metadata") or {}).get("etag", "")),
+        raw=row,
+    )
+
+
+class OrderOData(ODataBase, _Transitions):
+    def create_maintenance_order(
+        self, data: OrderCreate, *, idempotency_key: str
+    ) -> CreateResult[MaintenanceOrder]:
+        svc = self._svc(SERVICE)
+        header = {
+            "MaintenanceOrderType": data.order_type,
+            "MaintenanceOrderDesc": data.description,
+            "MaintenancePlanningPlant": data.planning_plant,
+            "MaintenanceNotification": data.notification,
+            "Equipment": data.equipment,
+            "FunctionalLocation": data.functional_location,
+            "MainWorkCenter": data.main_work_center,
+            "MainWorkCenterPlant": data.work_center_plant,
+            "MaintPriority": data.priority,
+            "MaintOrdBasicStartDate": format_datetime(data.start),
+            "MaintOrdBasicEndDate": format_datetime(data.end),
+        }
+        payload: dict[str, Any] = {k: v for k, v in header.items() if v}
+        payload[REF_FIELD] = idempotency_key
+        operations = []
+        for activity, op in _activities(data):
+            row = {
+                "MaintenanceOrderOperation": activity,
+                "OperationDescription": op.text,
+                "WorkCenter": op.work_center,
+                "Plant": op.plant or data.planning_plant,
+                "OperationControlKey": op.control_key,
+                "MaintOrdOperationWorkDuration": format_decimal(op.planned_work),
+                "MaintOrdOpWorkDurationUnit": op.work_unit if op.planned_work is not None else "",
+            }
+            operations.append({k: v for k, v in row.items() if v})
+        if operations:
+            payload[OPERATIONS] = {"results": operations}
+
+        def create() -> tuple[MaintenanceOrder, list[Message]]:
+            entity = svc.create(ENTITY, payload)
+            return self.get_maintenance_order(
+                _external(s(entity.data, "MaintenanceOrder")), with_operations=False
+            ), []
+
+        return self._once(
+            idempotency_key,
+            REF_LENGTH,
+            kind="order",
+            lookup=lambda: self.find_maintenance_order_by_reference(idempotency_key),
+            create=create,
+        )
+
+    def find_maintenance_order_by_reference(self, reference: str) -> MaintenanceOrder | None:
+        row = self._svc(SERVICE).first(ENTITY, filter=eq(REF_FIELD, reference))
+        return (
+            self.get_maintenance_order(_external(s(row, "MaintenanceOrder")), with_operations=False)
+            if row
+            else None
+        )
+
+    def get_maintenance_order(
+        self, number: str, *, with_operations: bool = True
+    ) -> MaintenanceOrder:
+        expand = [OPERATIONS] if with_operations else None
+        entity = self._svc(SERVICE).get(ENTITY, number, expand=expand)
+        return _from_odata(entity.data, entity.etag)
+
+    def get_maintenance_order_status(self, number: str) -> OrderStatus:
+        entity = self._svc(SERVICE).get(
+            ENTITY, number, select=["MaintenanceOrder", "SystemStatusText"]
+        )
+        return OrderStatus(_external(number), s(entity.data, "SystemStatusText"))
+
+    def _function(self, name: str, number: str, **params: Any) -> Callable[[], Any]:
+        svc = self._svc(SERVICE)
+        return lambda: svc.call_function(name, {"MaintenanceOrder": number, **params})
+
+    def release_maintenance_order(self, number: str) -> StatusChange:
+        return self._transition(
+            number,
+            lambda st: st.released,
+            self._function("ReleaseMaintenanceOrder", number),
+        )
+
+    def technically_complete_maintenance_order(
+        self,
+        number: str,
+        *,
+        reference_time: datetime | None = None,
+        complete_notification: bool = False,
+    ) -> StatusChange:
+        return self._transition(
+            number,
+            lambda st: st.technically_completed,
+            self._function(
+                "SetMaintOrdToTechCompleted",
+                number,
+                MaintOrderReferenceDateTime=reference_time,
+                AssignedMaintNotifIsToBeClosed=complete_notification,
+            ),
+        )
+
+    def close_maintenance_order(self, number: str) -> StatusChange:
+        return self._transition(
+            number, lambda st: st.closed, self._function("SetMaintOrderStatusToClosed", number)
+        )
+
+
+# --- RFC -------------------------------------------------------------------------------------
+class OrderRfc(RfcBase, _Transitions):
+    def create_maintenance_order(
+        self, data: OrderCreate, *, idempotency_key: str
+    ) -> CreateResult[MaintenanceOrder]:
+        header = {
+            "ORDERID": TEMP_ORDER,
+            "ORDER_TYPE": data.order_type,
+            "SHORT_TEXT": data.description,
+            "PLANPLANT": data.planning_plant,
+            "NOTIF_NO": alpha(data.notification, 12) if data.notification else "",
+            "EQUIPMENT": data.equipment,
+            "FUNCT_LOC": data.functional_location,
+            "MN_WK_CTR": data.main_work_center,
+            "PLANT": data.work_center_plant,
+            "PRIORITY": data.priority,
+            "START_DATE": abap_date(data.start) if data.start else "",
+            "FINISH_DATE": abap_date(data.end) if data.end else "",
+            "DEVICEDATA": idempotency_key,
+        }
+        methods = [_method("HEADER", "CREATE", TEMP_ORDER)]
+        operations = []
+        for activity, op in _activities(data):
+            methods.append(_method("OPERATION", "CREATE", TEMP_ORDER + activity, len(operations)))
+            operations.append(
+                {
+                    "ACTIVITY": activity,
+                    "DESCRIPTION": op.text,
+                    "WORK_CNTR": op.work_center,
+                    "PLANT": op.plant or data.planning_plant,
+                    "CONTROL_KEY": op.control_key,
+                    "WORK_ACTIVITY": str(op.planned_work) if op.planned_work is not None else "",
+                    "UN_WORK": op.work_unit if op.planned_work is not None else "",
+                }
+            )
+        methods.append(_method("", "SAVE", TEMP_ORDER))
+
+        def create() -> tuple[MaintenanceOrder, list[Message]]:
+            with self.rfc.luw() as luw:
+                result = luw.call(
+                    "BAPI_ALM_ORDER_MAINTAIN",
+                    IT_METHODS=methods,
+                    IT_HEADER=[{k: v for k, v in header.items() if v}],
+                    IT_OPERATION=operations,
+                )
+                messages = check_return(return_rows(result))
+                number = _final_number(result)
+                luw.commit()
+            return self.get_maintenance_order(number, with_operations=False), messages
+
+        return self._once(
+            idempotency_key,
+            REF_LENGTH,
+            kind="order",
+            lookup=lambda: self.find_maintenance_order_by_reference(idempotency_key),
+            create=create,
+        )
+
+    def find_maintenance_order_by_reference(self, reference: str) -> MaintenanceOrder | None:
+        row = self._read_one("AFIH", ["AUFNR"], [f"DEVICEDATA = {abap_literal(reference)}"])
+        return self.get_maintenance_order(s(row, "AUFNR"), with_operations=False) if row else None
+
+    def get_maintenance_order(
+        self, number: str, *, with_operations: bool = True
+    ) -> MaintenanceOrder:
+        key = [f"AUFNR = {abap_literal(alpha(number, 12))}"]
+        aufk = require(
+            self._read_one("AUFK", ["AUFNR", "AUART", "KTEXT", "WERKS"], key), f"Order {number}"
+        )
+        afih = (
+            self._read_one("AFIH", ["AUFNR", "EQUNR", "QMNUM", "IWERK", "DEVICEDATA", "STAT"], key)
+            or {}
+        )
+        order = MaintenanceOrder(
+            number=_external(aufk["AUFNR"]),
+            order_type=s(aufk, "AUART"),
+            description=s(aufk, "KTEXT"),
+            notification=_external(s(afih, "QMNUM")),
+            equipment=_external(s(afih, "EQUNR")),
+            planning_plant=s(afih, "IWERK") or s(aufk, "WERKS"),
+            reference=s(afih, "DEVICEDATA"),
+            status=OrderStatus(_external(aufk["AUFNR"]), s(afih, "STAT")),
+            raw={**aufk, **afih},
+        )
+        if with_operations:
+            order.operations = self._operations(alpha(number, 12))
+        return order
+
+    def _operations(self, number: str) -> list[OrderOperation]:
+        result = self.retrier.read(
+            lambda: self.rfc.call("BAPI_ALM_ORDER_GET_DETAIL", NUMBER=number)
+        )
+        check_return(return_rows(result))
+        return [
+            OrderOperation(
+                operation=s(op, "ACTIVITY"),
+                description=s(op, "DESCRIPTION"),
+                work_center=s(op, "WORK_CNTR"),
+                plant=s(op, "PLANT"),
+                control_key=s(op, "CONTROL_KEY"),
+                raw=dict(op),
+            )
+            for op in result.get("ET_OPERATIONS") or []
+        ]
+
+    def get_maintenance_order_status(self, number: str) -> OrderStatus:
+        key = [f"AUFNR = {abap_literal(alpha(number, 12))}"]
+        afih = require(self._read_one("AFIH", ["AUFNR", "STAT"], key), f"Order {number}")
+        return OrderStatus(_external(number), s(afih, "STAT"))
+
+    def _maintain(self, number: str, method: str) -> Callable[[], None]:
+        order = alpha(number, 12)
+
+        def run() -> None:
+            with self.rfc.luw() as luw:
+                result = luw.call(
+                    "BAPI_ALM_ORDER_MAINTAIN",
+                    IT_METHODS=[_method("HEADER", method, order), _method("", "SAVE", order)],
+                )
+                check_return(return_rows(result))
+                luw.commit()
+
+        return run
+
+    def release_maintenance_order(self, number: str) -> StatusChange:
+        return self._transition(number, lambda st: st.released, self._maintain(number, "RELEASE"))
+
+    def technically_complete_maintenance_order(
+        self,
+        number: str,
+        *,
+        reference_time: datetime | None = None,
+        complete_notification: bool = False,
+    ) -> StatusChange:
+        return self._transition(
+            number,
+            lambda st: st.technically_completed,
+            self._maintain(number, "TECHNICALCOMPLETE"),
+        )
+
+    def close_maintenance_order(self, number: str) -> StatusChange:
+        return self._transition(number, lambda st: st.closed, self._maintain(number, "COMPLETE"))
+
+
+def _method(objecttype: str, method: str, key: str, ref: int = 0) -> dict[str, str]:
+    return {
+        "REFNUMBER": f"{ref + 1:06d}",
+        "OBJECTTYPE": objecttype,
+        "METHOD": method,
+        "OBJECTKEY": key,
+    }
+
+
+def _final_number(result: dict[str, Any]) -> str:
+    for row in result.get("ET_NUMBERS") or []:
+        new = s(row, "AUFNR_NEW")
+        if new and not new.startswith("%"):
+            return new
+    raise BusinessRuleError("BAPI_ALM_ORDER_MAINTAIN returned no order number")
+
+
+__all__ = [
+    "MaintenanceOrder",
+    "OperationCreate",
+    "OrderCreate",
+    "OrderOData",
+    "OrderOperation",
+    "OrderRfc",
+    "OrderStatus",
+]
