@@ -1,0 +1,661 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import dataclasses
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv.expression import OR
+
+from plant_sync.errors import ConfigurationError, outcome_of
+from plant_sync.urlguard import check_url
+
+from ..tools import IMPORT_CONTEXT_KEY, advisory_lock_key, secret_box
+
+_logger = logging.getLogger(__name__)
+
+ADMIN = "plant_sync_base.group_plant_sync_admin"
+
+
+class PlantSyncBackend(models.Model):
+    _name = "plant.sync.backend"
+    _description = "Plant Sync Backend (external system)"
+    _order = "sequence, name, id"
+
+    #: write-only secret field -> admin-only stored field holding the ciphertext. Addons add
+    #: their own secrets by extending this mapping and declaring both fields.
+    _secret_fields = {
+        "password": "password_encrypted",
+        "oauth_client_secret": "oauth_client_secret_encrypted",
+        "api_key": "api_key_encrypted",
+        "hmac_key": "hmac_key_encrypted",
+    }
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    kind = fields.Selection(
+        [("sap_odata", "SAP OData (Gateway)"), ("sap_rfc", "SAP RFC/BAPI")],
+        required=True,
+        help="Which library client talks to this system. Addons add kinds with selection_add "
+        "and a method _get_client_<kind>().",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    environment = fields.Selection(
+        [("dev", "Development"), ("test", "Test / Quality"), ("prod", "Production")],
+        required=True,
+        default="test",
+    )
+    # --- endpoint ---------------------------------------------------------------------------
+    base_url = fields.Char(string="Base URL", help="scheme://host[:port] of the remote system")
+    sap_client = fields.Char(string="SAP Client", size=3)
+    sap_language = fields.Char(string="SAP Language", size=2)
+    username = fields.Char()
+    auth_type = fields.Selection(
+        [("basic", "Basic"), ("oauth2", "OAuth2 client credentials"), ("api_key", "API key")],
+        default="basic",
+        required=True,
+    )
+    oauth_token_url = fields.Char(string="OAuth Token URL")
+    oauth_client_id = fields.Char(string="OAuth Client ID")
+    oauth_scope = fields.Char(string="OAuth Scope")
+    rfc_ashost = fields.Char(string="RFC Application Server")
+    rfc_sysnr = fields.Char(string="RFC System Number", size=2)
+    rfc_client = fields.Char(string="RFC Client", size=3)
+    rfc_user = fields.Char(string="RFC User")
+    rfc_saprouter = fields.Char(string="SAProuter String")
+    connect_timeout = fields.Float(default=5.0, help="Seconds to establish a connection")
+    read_timeout = fields.Float(default=60.0, help="Seconds to wait for an answer")
+    verify_tls = fields.Boolean(string="Verify TLS", default=True)
+    allow_loopback = fields.Boolean(
+        groups=ADMIN,
+        help="Tests and demos only: accept endpoints on this machine (127.0.0.1/localhost) "
+        "and plain http.",
+    )
+    rate_limit_per_minute = fields.Integer(
+        string="Drain Rate (msg/min)",
+        default=60,
+        help="When the backend recovers from an outage, stored messages are sent at most at "
+        "this rate.",
+    )
+    encrypt_payloads = fields.Boolean(
+        help="Store request/response payloads of this backend encrypted in the message log."
+    )
+    # --- flows ------------------------------------------------------------------------------
+    flow_ids = fields.One2many("plant.sync.flow", "backend_id", string="Flows")
+    active_flow_count = fields.Integer(compute="_compute_active_flow_count")
+    # --- secrets: write-only in the UI, ciphertext readable by administrators only -----------
+    password = fields.Char(
+        compute="_compute_secret_inputs", inverse="_inverse_password", groups=ADMIN
+    )
+    oauth_client_secret = fields.Char(
+        string="OAuth Client Secret",
+        compute="_compute_secret_inputs",
+        inverse="_inverse_oauth_client_secret",
+        groups=ADMIN,
+    )
+    api_key = fields.Char(
+        string="API Key", compute="_compute_secret_inputs", inverse="_inverse_api_key", groups=ADMIN
+    )
+    hmac_key = fields.Char(
+        string="Webhook HMAC Key",
+        compute="_compute_secret_inputs",
+        inverse="_inverse_hmac_key",
+        groups=ADMIN,
+    )
+    password_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
+    oauth_client_secret_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
+    api_key_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
+    hmac_key_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
+    password_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
+    oauth_client_secret_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
+    api_key_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
+    hmac_key_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
+    # --- health / circuit breaker ------------------------------------------------------------
+    circuit_state = fields.Selection(
+        [("closed", "Healthy"), ("open", "Degraded"), ("half_open", "Probing")],
+        default="closed",
+        required=True,
+        readonly=True,
+        copy=False,
+    )
+    circuit_threshold = fields.Integer(
+        string="Failures Before Degraded",
+        default=5,
+        help="Consecutive transient failures that mark the backend degraded (circuit open).",
+    )
+    circuit_cooldown = fields.Integer(
+        string="Cool-down (s)",
+        default=60,
+        help="Seconds the backend stays degraded before one probe message is tried.",
+    )
+    consecutive_failures = fields.Integer(readonly=True, copy=False)
+    degraded_since = fields.Datetime(readonly=True, copy=False)
+    degraded_until = fields.Datetime(readonly=True, copy=False)
+    last_check_date = fields.Datetime(string="Last Connection Test", readonly=True, copy=False)
+    last_check_ok = fields.Boolean(readonly=True, copy=False)
+    last_check_result = fields.Text(readonly=True, copy=False)
+    # --- dashboard counters -----------------------------------------------------------------
+    pending_count = fields.Integer(compute="_compute_counters")
+    held_count = fields.Integer(compute="_compute_counters")
+    failed_count = fields.Integer(compute="_compute_counters")
+    done_today_count = fields.Integer(compute="_compute_counters")
+    open_exception_count = fields.Integer(compute="_compute_counters")
+    color = fields.Integer(compute="_compute_color")
+
+    _sql_constraints = [
+        (
+            "rate_limit_positive",
+            "CHECK (rate_limit_per_minute > 0)",
+            "The drain rate must be positive.",
+        ),
+        (
+            "circuit_threshold_positive",
+            "CHECK (circuit_threshold > 0)",
+            "The failure threshold must be positive.",
+        ),
+    ]
+
+    # ---------------------------------------------------------------------------------------
+    # computes
+    # ---------------------------------------------------------------------------------------
+    @api.depends("flow_ids.enabled")
+    def _compute_active_flow_count(self):
+        for backend in self:
+            backend.active_flow_count = len(backend.flow_ids.filtered("enabled"))
+
+    def _compute_secret_inputs(self):
+        # write-only: the clear value is never read back
+        for backend in self:
+            for name in self._secret_fields:
+                backend[name] = False
+
+    def _compute_secret_status(self):
+        for backend in self:
+            for name, stored in self._secret_fields.items():
+                backend[f"{name}_set"] = bool(backend[stored])
+
+    def _compute_counters(self):
+        Message = self.env["plant.sync.message"]
+        Exception_ = self.env["plant.sync.exception"]
+        counts = {}
+        if self.ids:
+            for backend, state, count in Message._read_group(
+                [("backend_id", "in", self.ids), ("state", "in", ("pending", "held", "failed"))],
+                ["backend_id", "state"],
+                ["__count"],
+            ):
+                counts[(backend.id, state)] = count
+            today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+            for backend, count in Message._read_group(
+                [
+                    ("backend_id", "in", self.ids),
+                    ("state", "=", "done"),
+                    ("write_date", ">=", today),
+                ],
+                ["backend_id"],
+                ["__count"],
+            ):
+                counts[(backend.id, "done_today")] = count
+            for backend, count in Exception_._read_group(
+                [("backend_id", "in", self.ids), ("state", "in", ("new", "in_progress"))],
+                ["backend_id"],
+                ["__count"],
+            ):
+                counts[(backend.id, "exceptions")] = count
+        for backend in self:
+            backend.pending_count = counts.get((backend.id, "pending"), 0)
+            backend.held_count = counts.get((backend.id, "held"), 0)
+            backend.failed_count = counts.get((backend.id, "failed"), 0)
+            backend.done_today_count = counts.get((backend.id, "done_today"), 0)
+            backend.open_exception_count = counts.get((backend.id, "exceptions"), 0)
+
+    @api.depends("circuit_state")
+    def _compute_color(self):
+        colors = {"closed": 10, "open": 1, "half_open": 2}
+        for backend in self:
+            backend.color = colors.get(backend.circuit_state, 0)
+
+    @api.depends("name", "environment")
+    def _compute_display_name(self):
+        labels = dict(self._fields["environment"]._description_selection(self.env))
+        for backend in self:
+            env_label = labels.get(backend.environment)
+            backend.display_name = (
+                f"{backend.name} ({env_label})" if backend.name and env_label else backend.name
+            )
+
+    # ---------------------------------------------------------------------------------------
+    # secrets
+    # ---------------------------------------------------------------------------------------
+    def _set_secret(self, name):
+        stored = self._secret_fields[name]
+        box = None
+        for backend in self:
+            value = backend[name]
+            if not value:
+                continue  # an empty input keeps the stored secret
+            box = box or self._secret_box_or_raise()
+            backend.sudo()[stored] = box.encrypt(value)
+
+    def _inverse_password(self):
+        self._set_secret("password")
+
+    def _inverse_oauth_client_secret(self):
+        self._set_secret("oauth_client_secret")
+
+    def _inverse_api_key(self):
+        self._set_secret("api_key")
+
+    def _inverse_hmac_key(self):
+        self._set_secret("hmac_key")
+
+    @api.model
+    def _secret_box_or_raise(self):
+        try:
+            return secret_box()
+        except ConfigurationError as exc:
+            raise UserError(
+                self.env._("Secrets cannot be stored: %(error)s", error=exc.message)
+            ) from None
+
+    def _get_secret(self, name):
+        """Clear value of secret ``name`` (e.g. 'password') for the library client. Engine use
+        only: never log it, never return it to the UI."""
+        self.ensure_one()
+        stored = self.sudo()[self._secret_fields[name]]
+        if not stored:
+            return ""
+        return self._secret_box_or_raise().decrypt(stored)
+
+    def _secret_values(self):
+        """All clear secrets of the backend, to scrub them from payloads and error texts."""
+        self.ensure_one()
+        stored = self.sudo().read(list(self._secret_fields.values()))[0]
+        if not any(stored.get(name) for name in self._secret_fields.values()):
+            return []
+        values = []
+        for name in self._secret_fields:
+            try:
+                values.append(self._get_secret(name))
+            except UserError:
+                continue
+        return [v for v in values if v]
+
+    def action_clear_secrets(self):
+        self.check_access("write")
+        self.sudo().write(dict.fromkeys(self._secret_fields.values(), False))
+
+    @api.model
+    def _rotate_secrets(self):
+        """Re-encrypt every stored secret (and encrypted payload) with the newest key."""
+        if not self.env.is_superuser() and not self.env.user.has_group(ADMIN):
+            raise UserError(self.env._("Only integration administrators can rotate secrets."))
+        box = self._secret_box_or_raise()
+        backends = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(OR([[(stored, "!=", False)] for stored in self._secret_fields.values()]))
+        )
+        count = 0
+        for backend in backends:
+            vals = {}
+            for stored in self._secret_fields.values():
+                if backend[stored]:
+                    vals[stored] = box.rotate(backend[stored])
+            if vals:
+                backend.write(vals)
+                count += len(vals)
+        count += self.env["plant.sync.message"].sudo()._rotate_payloads(box)
+        _logger.info("plant_sync: re-encrypted %d secrets/payloads with the newest key", count)
+        return count
+
+    def action_rotate_secrets(self):
+        count = self._rotate_secrets()
+        return self._notify(
+            self.env._("Secrets re-encrypted"),
+            self.env._("%(count)s values re-encrypted with the newest key.", count=count),
+            "success",
+        )
+
+    # ---------------------------------------------------------------------------------------
+    # endpoint validation and clients
+    # ---------------------------------------------------------------------------------------
+    @api.constrains("base_url", "oauth_token_url")
+    def _check_urls(self):
+        for backend in self.sudo():
+            for url in (backend.base_url, backend.oauth_token_url):
+                if not url:
+                    continue
+                try:
+                    backend._check_endpoint(url, resolve=False)
+                except ConfigurationError as exc:
+                    raise ValidationError(exc.message) from None
+
+    def _check_endpoint(self, url, resolve=True):
+        self.ensure_one()
+        backend = self.sudo()
+        host = urlsplit(url).hostname or ""
+        return check_url(
+            url,
+            allow_loopback_hosts=(host,) if backend.allow_loopback else (),
+            allow_http=backend.allow_loopback,
+            resolve=resolve,
+        )
+
+    def client(self):
+        """The ``plant_sync`` library client for this backend (dispatch on ``kind``)."""
+        self.ensure_one()
+        factory = getattr(self.sudo(), f"_get_client_{self.kind}", None)
+        if factory is None:
+            raise UserError(
+                self.env._("No client is available for backends of kind %(kind)s.", kind=self.kind)
+            )
+        return factory()
+
+    def _sap_connection_values(self, transport):
+        """Settings for ``plant_sync.sap.config.SapConnectionConfig`` (secrets decrypted)."""
+        self.ensure_one()
+        backend = self.sudo()
+        values = {
+            "transport": transport,
+            "base_url": backend.base_url and backend._check_endpoint(backend.base_url) or "",
+            "client": backend.sap_client or "",
+            "language": backend.sap_language or "",
+            "user": backend.username or "",
+            "password": backend._get_secret("password"),
+            "auth": "oauth2" if backend.auth_type == "oauth2" else "basic",
+            "oauth_token_url": backend.oauth_token_url or "",
+            "oauth_client_id": backend.oauth_client_id or "",
+            "oauth_client_secret": backend._get_secret("oauth_client_secret"),
+            "oauth_scope": backend.oauth_scope or "",
+            "connect_timeout": backend.connect_timeout or 5.0,
+            "read_timeout": backend.read_timeout or 60.0,
+            "verify": backend.verify_tls,
+            "allow_loopback": backend.allow_loopback,
+            "allow_http": backend.allow_loopback,
+        }
+        if transport == "rfc":
+            params = {
+                "ashost": backend.rfc_ashost or "",
+                "sysnr": backend.rfc_sysnr or "",
+                "client": backend.rfc_client or backend.sap_client or "",
+                "user": backend.rfc_user or backend.username or "",
+                "passwd": backend._get_secret("password"),
+                "lang": backend.sap_language or "",
+                "saprouter": backend.rfc_saprouter or "",
+            }
+            values["rfc_params"] = {k: v for k, v in params.items() if v}
+        return values
+
+    def _make_sap_service(self, transport):
+        try:
+            from plant_sync.sap import config as sap_config  # noqa: PLC0415
+            from plant_sync.sap import service as sap_service  # noqa: PLC0415
+        except ImportError:
+            raise UserError(
+                self.env._("The SAP client library (plant_sync.sap) is not installed.")
+            ) from None
+        cls = sap_config.SapConnectionConfig
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = self._sap_connection_values(transport)
+        config = cls(**{k: v for k, v in values.items() if k in known})
+        return sap_service.make_sap_service(config)
+
+    def _get_client_sap_odata(self):
+        return self._make_sap_service("odata")
+
+    def _get_client_sap_rfc(self):
+        return self._make_sap_service("rfc")
+
+    def action_test_connection(self):
+        """Ping the remote system and report what was found."""
+        self.ensure_one()
+        self.check_access("write")
+        backend = self.sudo()
+        client = None
+        try:
+            client = backend.client()
+            result = backend._connection_probe(client)
+        except UserError as exc:
+            ok, details = False, str(exc.args[0] if exc.args else exc)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported to the admin
+            outcome = outcome_of(exc)
+            ok = False
+            details = f"{outcome.human}\n({outcome.technical})"
+        else:
+            ok = True
+            details = self._format_ping(result)
+        finally:
+            close = getattr(client, "close", None)
+            if close:
+                close()
+        from plant_sync.crypto import redact  # noqa: PLC0415
+
+        details = redact(details, backend._secret_values())
+        backend.write(
+            {
+                "last_check_date": fields.Datetime.now(),
+                "last_check_ok": ok,
+                "last_check_result": details,
+            }
+        )
+        if ok:
+            return self._notify(self.env._("Connection OK"), details, "success")
+        return self._notify(self.env._("Connection failed"), details, "danger")
+
+    def _connection_probe(self, client):
+        """A cheap call that proves reachability and logon: ``ping()`` when the client has one
+        (CMMS clients), else a look-up that finds nothing (SAP: notification by reference)."""
+        ping = getattr(client, "ping", None)
+        if ping is not None:
+            return ping() or {"ping": "OK"}
+        finder = getattr(client, "find_notification_by_reference", None)
+        if finder is not None:
+            finder("PLANTSYNCPING")
+            return {
+                "transport": getattr(client, "transport", self.kind),
+                "probe": "notification look-up answered",
+                "client": self.sap_client or "default",
+                "user": self.username or "",
+            }
+        raise UserError(self.env._("This client offers no connection test."))
+
+    @staticmethod
+    def _format_ping(result):
+        if isinstance(result, dict):
+            return "\n".join(f"{key}: {value}" for key, value in result.items()) or "OK"
+        if dataclasses.is_dataclass(result):
+            return "\n".join(f"{k}: {v}" for k, v in dataclasses.asdict(result).items())
+        return str(result or "OK")
+
+    def _notify(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ---------------------------------------------------------------------------------------
+    # bindings (thin wrappers: the contract other addons use)
+    # ---------------------------------------------------------------------------------------
+    def bind(self, record, external_id, version=None):
+        self.ensure_one()
+        return self.env["plant.sync.binding"].bind(self, record, external_id, version)
+
+    def external_id_for(self, record):
+        self.ensure_one()
+        return self.env["plant.sync.binding"].external_id_for(self, record)
+
+    def record_for(self, model, external_id):
+        self.ensure_one()
+        return self.env["plant.sync.binding"].record_for(self, model, external_id)
+
+    def import_context(self):
+        """Context for writing data received from this backend (no echo as an export)."""
+        self.ensure_one()
+        return {IMPORT_CONTEXT_KEY: self.id}
+
+    def _lock(self, *parts, wait=True):
+        """PostgreSQL advisory transaction lock on (backend, *parts). Returns False when
+        ``wait`` is False and the lock is held by another transaction."""
+        self.ensure_one()
+        key = advisory_lock_key("plant_sync", self.id, *parts)
+        if wait:
+            self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+            return True
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,))
+        return self.env.cr.fetchone()[0]
+
+    # ---------------------------------------------------------------------------------------
+    # circuit breaker
+    # ---------------------------------------------------------------------------------------
+    def _circuit_allows(self):
+        """May a message be sent now? Closed: yes. Open: no until the cool-down has passed; then
+        the caller becomes the single half-open probe (the cool-down restarts so that no second
+        probe runs meanwhile)."""
+        self.ensure_one()
+        if self.circuit_state == "closed":
+            return True
+        now = fields.Datetime.now()
+        if self.degraded_until and now < self.degraded_until:
+            return False
+        self.write(
+            {
+                "circuit_state": "half_open",
+                "degraded_until": now + timedelta(seconds=self.circuit_cooldown or 60),
+            }
+        )
+        return True
+
+    def _circuit_is_open(self):
+        self.ensure_one()
+        if self.circuit_state == "closed":
+            return False
+        return bool(self.degraded_until and fields.Datetime.now() < self.degraded_until)
+
+    def _circuit_record_failure(self):
+        self.ensure_one()
+        now = fields.Datetime.now()
+        failures = self.consecutive_failures + 1
+        vals = {"consecutive_failures": failures}
+        if self.circuit_state == "half_open" or failures >= (self.circuit_threshold or 1):
+            if self.circuit_state == "closed":
+                _logger.warning(
+                    "plant_sync: backend %s degraded after %d consecutive failures",
+                    self.id,
+                    failures,
+                )
+                vals["degraded_since"] = now
+            vals.update(
+                circuit_state="open",
+                degraded_until=now + timedelta(seconds=self.circuit_cooldown or 60),
+            )
+        self.write(vals)
+        return vals
+
+    def _circuit_record_success(self):
+        self.ensure_one()
+        if self.circuit_state == "closed" and not self.consecutive_failures:
+            return False  # nothing to write: no contention on the backend row
+        recovered = self.circuit_state != "closed"
+        self.write(
+            {
+                "circuit_state": "closed",
+                "consecutive_failures": 0,
+                "degraded_since": False,
+                "degraded_until": False,
+            }
+        )
+        if recovered:
+            _logger.info("plant_sync: backend %s recovered, draining stored messages", self.id)
+            self._drain()
+        return recovered
+
+    def _circuit_delay(self, message=None):
+        """Seconds to postpone a message while the circuit is open: the rest of the cool-down
+        plus its place in the backlog at the drain rate (no thundering herd on recovery)."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        remaining = (
+            max((self.degraded_until - now).total_seconds(), 0) if self.degraded_until else 0
+        )
+        ahead = 0
+        if message:
+            ahead = self.env["plant.sync.message"].search_count(
+                [("backend_id", "=", self.id), ("state", "=", "pending"), ("id", "<", message.id)]
+            )
+        return int(remaining + 1 + ahead * 60.0 / max(self.rate_limit_per_minute, 1))
+
+    def action_reset_circuit(self):
+        self.check_access("write")
+        for backend in self.sudo():
+            backend._circuit_record_success()
+
+    # ---------------------------------------------------------------------------------------
+    # store-and-forward drain
+    # ---------------------------------------------------------------------------------------
+    def _drain(self, period_minutes=1):
+        """Enqueue stored messages (pending, no live job) at the drain rate: at most
+        ``rate_limit_per_minute * period_minutes``, spread over the period with ``eta``. While
+        degraded only the half-open probe is enqueued once the cool-down is over."""
+        total = 0
+        for backend in self.sudo():
+            if backend._circuit_is_open():
+                continue
+            limit = backend.rate_limit_per_minute * period_minutes
+            if backend.circuit_state != "closed":
+                limit = 1
+            messages = self.env["plant.sync.message"]._stored_without_job(backend, limit)
+            spacing = 60.0 / backend.rate_limit_per_minute
+            for index, message in enumerate(messages):
+                message._schedule(eta=int(index * spacing) or None)
+            total += len(messages)
+        return total
+
+    @api.model
+    def _cron_drain(self):
+        backends = self.sudo().search([("active", "=", True)])
+        return backends._drain()
+
+    # ---------------------------------------------------------------------------------------
+    # dashboard actions
+    # ---------------------------------------------------------------------------------------
+    def _action_messages(self, domain):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "plant_sync_base.action_plant_sync_message"
+        )
+        action["domain"] = [("backend_id", "=", self.id)] + domain
+        action["context"] = {}
+        return action
+
+    def action_open_pending(self):
+        return self._action_messages([("state", "=", "pending")])
+
+    def action_open_held(self):
+        return self._action_messages([("state", "=", "held")])
+
+    def action_open_failed(self):
+        return self._action_messages([("state", "=", "failed")])
+
+    def action_open_messages(self):
+        return self._action_messages([])
+
+    def action_open_exceptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "plant_sync_base.action_plant_sync_exception"
+        )
+        action["domain"] = [("backend_id", "=", self.id)]
+        action["context"] = {"search_default_open": 1}
+        return action

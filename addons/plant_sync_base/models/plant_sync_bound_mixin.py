@@ -1,0 +1,74 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+from ..tools import IMPORT_CONTEXT_KEY
+
+
+class PlantSyncBoundMixin(models.AbstractModel):
+    """Inherit on business models (maintenance.request, maintenance.equipment, stock.move,
+    purchase.order...) so that their forms show the external references, and so that export
+    triggers have one-line helpers."""
+
+    _name = "plant.sync.bound.mixin"
+    _description = "Plant Sync: records bound to external documents"
+
+    plant_sync_binding_ids = fields.Many2many(
+        "plant.sync.binding",
+        string="External References",
+        compute="_compute_plant_sync_bindings",
+        compute_sudo=True,
+    )
+    plant_sync_external_ref = fields.Char(
+        string="External Reference",
+        compute="_compute_plant_sync_bindings",
+        search="_search_plant_sync_external_ref",
+        compute_sudo=True,
+        help="Numbers of this record in SAP / CMMS (one per backend).",
+    )
+
+    def _compute_plant_sync_bindings(self):
+        Binding = self.env["plant.sync.binding"].sudo()
+        by_record = {}
+        if self.ids:
+            for binding in Binding.search(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids)]
+            ):
+                by_record.setdefault(binding.res_id, Binding)
+                by_record[binding.res_id] |= binding
+        for record in self:
+            bindings = by_record.get(record.id, Binding)
+            record.plant_sync_binding_ids = bindings
+            record.plant_sync_external_ref = ", ".join(
+                bindings.mapped(lambda b: f"{b.external_id} ({b.backend_id.name})")
+            )
+
+    @api.model
+    def _search_plant_sync_external_ref(self, operator, value):
+        if operator not in ("=", "ilike", "like", "=ilike", "=like", "in"):
+            operator = "ilike"
+        bindings = (
+            self.env["plant.sync.binding"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("external_id", operator, value)])
+        )
+        return [("id", "in", bindings.mapped("res_id"))]
+
+    def plant_sync_external_id(self, backend):
+        """External id of this record on ``backend`` (or False)."""
+        self.ensure_one()
+        return self.env["plant.sync.binding"].external_id_for(backend, self)
+
+    def plant_sync_is_import(self, backend=None):
+        """True while data received from ``backend`` (or any backend) is being written."""
+        flag = self.env.context.get(IMPORT_CONTEXT_KEY)
+        if not flag:
+            return False
+        return backend is None or flag is True or flag == backend.id
+
+    def plant_sync_enqueue(self, flow, payload, key_parts, **kwargs):
+        """Shortcut of ``plant.sync.message.enqueue`` for each record of ``self``."""
+        Message = self.env["plant.sync.message"]
+        messages = Message
+        for record in self:
+            messages |= Message.enqueue(flow, record, payload, key_parts, **kwargs)
+        return messages

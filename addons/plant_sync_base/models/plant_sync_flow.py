@@ -1,0 +1,275 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from dateutil.relativedelta import relativedelta
+from odoo import api, fields, models
+
+from ..tools import BatchPage
+
+_logger = logging.getLogger(__name__)
+
+
+class PlantSyncFlow(models.Model):
+    _name = "plant.sync.flow"
+    _description = "Plant Sync Flow"
+    _order = "backend_id, sequence, id"
+    _check_company_auto = True
+
+    backend_id = fields.Many2one(
+        "plant.sync.backend", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    code = fields.Selection(
+        selection=[],
+        required=True,
+        help="Which flow this is. Addons add codes with selection_add and implement "
+        "_plant_sync_run_<code>(self) on plant.sync.message (and, for batch pulls, "
+        "_plant_sync_pull_<code>(...) on plant.sync.flow).",
+    )
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        related="backend_id.company_id", store=True, index=True, precompute=True
+    )
+    enabled = fields.Boolean(default=False, help="Disabled flows enqueue nothing.")
+    plant_codes = fields.Char(
+        string="Restrict to Plants",
+        help="Phased roll-out: comma-separated plant codes (SAP WERKS, CMMS site) this flow is "
+        "enabled for. Empty: every plant.",
+    )
+    mode = fields.Selection(
+        [("realtime", "Real time"), ("batch", "Batch (scheduled)")],
+        default="realtime",
+        required=True,
+    )
+    interval_number = fields.Integer(string="Every", default=15)
+    interval_type = fields.Selection(
+        [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")],
+        default="minutes",
+        required=True,
+    )
+    next_run = fields.Datetime(copy=False)
+    last_run = fields.Datetime(readonly=True, copy=False)
+    channel_id = fields.Many2one(
+        "queue.job.channel",
+        string="Job Channel",
+        compute="_compute_channel_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="queue_job channel the jobs of this flow run in (capacity is set in the Odoo "
+        "configuration: [queue_job] channels = root:4,root.plant_sync.sap:2,...).",
+    )
+    priority = fields.Integer(default=10, help="queue_job priority: lower runs first")
+    max_retries = fields.Integer(
+        default=5,
+        help="Attempts before a transiently failing message is failed and raised to the "
+        "exception queue.",
+    )
+    watermark_date = fields.Datetime(
+        string="Delta Watermark", copy=False, help="Changes after this date are pulled next."
+    )
+    watermark_token = fields.Char(
+        string="Delta Token", copy=False, help="Opaque delta/continuation token of the remote."
+    )
+    message_ids = fields.One2many("plant.sync.message", "flow_id")
+    pending_count = fields.Integer(compute="_compute_counts")
+    failed_count = fields.Integer(compute="_compute_counts")
+
+    _sql_constraints = [
+        ("backend_code_unique", "UNIQUE (backend_id, code)", "A backend has each flow once."),
+        ("max_retries_positive", "CHECK (max_retries > 0)", "Max retries must be positive."),
+        ("interval_positive", "CHECK (interval_number > 0)", "The interval must be positive."),
+    ]
+
+    @api.depends("backend_id.kind")
+    def _compute_channel_id(self):
+        """root.plant_sync.sap for SAP backends, root.plant_sync.cmms for CMMS backends, else
+        the default channel of the settings (root.plant_sync)."""
+        default = self._default_channel()
+        for flow in self:
+            if flow.channel_id:
+                continue
+            kind = flow.backend_id.kind or ""
+            xmlid = {"sap": "channel_plant_sync_sap", "cmms": "channel_plant_sync_cmms"}.get(
+                kind.split("_")[0]
+            )
+            channel = xmlid and self.env.ref(f"plant_sync_base.{xmlid}", raise_if_not_found=False)
+            flow.channel_id = channel or default
+
+    @api.model
+    def _default_channel(self):
+        param = (
+            self.env["ir.config_parameter"].sudo().get_param("plant_sync_base.default_channel_id")
+        )
+        channel = self.env["queue.job.channel"].browse(int(param)).exists() if param else None
+        return channel or self.env.ref(
+            "plant_sync_base.channel_plant_sync", raise_if_not_found=False
+        )
+
+    @api.depends("code", "backend_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["code"]._description_selection(self.env))
+        for flow in self:
+            label = labels.get(flow.code, flow.code or "")
+            flow.display_name = (
+                f"{flow.backend_id.name} / {label}" if flow.backend_id.name else label
+            )
+
+    def _compute_counts(self):
+        counts = {}
+        if self.ids:
+            for flow, state, count in self.env["plant.sync.message"]._read_group(
+                [("flow_id", "in", self.ids), ("state", "in", ("pending", "failed"))],
+                ["flow_id", "state"],
+                ["__count"],
+            ):
+                counts[(flow.id, state)] = count
+        for flow in self:
+            flow.pending_count = counts.get((flow.id, "pending"), 0)
+            flow.failed_count = counts.get((flow.id, "failed"), 0)
+
+    # ---------------------------------------------------------------------------------------
+    # routing helpers
+    # ---------------------------------------------------------------------------------------
+    def _plant_list(self):
+        self.ensure_one()
+        return {p.strip().upper() for p in (self.plant_codes or "").split(",") if p.strip()}
+
+    def allows_plant(self, plant=None):
+        """Is the flow enabled for ``plant`` (a plant code)? Without restriction: always.
+        With a restriction, a message without plant is not sent."""
+        self.ensure_one()
+        plants = self._plant_list()
+        if not plants:
+            return True
+        return bool(plant) and str(plant).strip().upper() in plants
+
+    @api.model
+    def _find(self, code, company=None, backend=None, plant=None):
+        """Enabled flows for ``code`` of active backends for ``company`` (and ``plant``)."""
+        domain = [("code", "=", code), ("enabled", "=", True), ("backend_id.active", "=", True)]
+        if backend:
+            domain.append(("backend_id", "in", backend.ids))
+        if company:
+            domain += ["|", ("company_id", "=", False), ("company_id", "=", company.id)]
+        flows = self.sudo().search(domain)
+        return flows.filtered(lambda f: f.allows_plant(plant))
+
+    def _job_options(self, **extra):
+        self.ensure_one()
+        options = {
+            "priority": self.priority,
+            "max_retries": self.max_retries + 3,  # the engine fails messages itself first
+        }
+        if self.channel_id:
+            options["channel"] = self.channel_id.complete_name
+        options.update({k: v for k, v in extra.items() if v is not None})
+        return options
+
+    # ---------------------------------------------------------------------------------------
+    # batch flows
+    # ---------------------------------------------------------------------------------------
+    def _interval(self):
+        self.ensure_one()
+        return relativedelta(**{self.interval_type: self.interval_number or 1})
+
+    @api.model
+    def _cron_dispatch(self):
+        """One dispatcher cron for every batch flow: start due pulls (one job per page) and
+        send the pending messages of batch push flows."""
+        now = fields.Datetime.now()
+        flows = self.sudo().search(
+            [
+                ("enabled", "=", True),
+                ("mode", "=", "batch"),
+                ("backend_id.active", "=", True),
+                "|",
+                ("next_run", "=", False),
+                ("next_run", "<=", now),
+            ]
+        )
+        for flow in flows:
+            flow._run_batch_now()
+            flow.write({"last_run": now, "next_run": now + flow._interval()})
+        return len(flows)
+
+    def action_run_now(self):
+        self.check_access("write")
+        for flow in self.sudo():
+            flow._run_batch_now()
+            flow.last_run = fields.Datetime.now()
+
+    def _run_batch_now(self):
+        self.ensure_one()
+        if self._has_pull_handler():
+            self.with_delay(
+                **self._job_options(
+                    description=f"Plant Sync pull {self.display_name}",
+                    identity_key=f"plant_sync_flow_pull_{self.id}",
+                )
+            )._job_pull_page()
+        if not self.backend_id._circuit_is_open():
+            messages = self.env["plant.sync.message"]._stored_without_job(
+                self.backend_id, self.backend_id.rate_limit_per_minute, flow=self
+            )
+            for message in messages:
+                message._schedule()
+
+    def _has_pull_handler(self):
+        return hasattr(self, f"_plant_sync_pull_{self.code}")
+
+    def _job_pull_page(self, page_token=None, run_started=None):
+        """Job: pull one page of changes since the watermark, enqueue one inbound message per
+        item, then enqueue the next page (so that every page commits on its own). The
+        watermark moves only after the last page."""
+        self.ensure_one()
+        flow = self.sudo()
+        if not flow.enabled:
+            return "flow disabled"
+        run_started = run_started or fields.Datetime.to_string(fields.Datetime.now())
+        handler = getattr(flow, f"_plant_sync_pull_{flow.code}")
+        page = handler(since=flow.watermark_date, token=flow.watermark_token, page_token=page_token)
+        if not isinstance(page, BatchPage):
+            page = BatchPage(**page)
+        Message = self.env["plant.sync.message"]
+        messages = Message
+        for item in page.items:
+            messages |= Message.enqueue(
+                flow,
+                item.get("record"),
+                item.get("payload") or {},
+                key_parts=tuple(item["key"]),
+                direction="inbound",
+            )
+        # pulled items are applied right away (a redelivered item is its existing message)
+        messages.sudo().filtered(lambda m: m.state == "pending" and not m.job_uuid)._schedule()
+        if page.next_page_token:
+            flow.with_delay(
+                **flow._job_options(description=f"Plant Sync pull {flow.display_name}")
+            )._job_pull_page(page_token=page.next_page_token, run_started=run_started)
+        else:
+            flow.write(
+                {
+                    "watermark_date": page.watermark_date or run_started,
+                    "watermark_token": page.watermark_token or flow.watermark_token,
+                }
+            )
+        return f"{len(page.items)} items, next page: {bool(page.next_page_token)}"
+
+    def action_open_messages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "plant_sync_base.action_plant_sync_message"
+        )
+        action["domain"] = [("flow_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def related_action_open_flow(self):
+        """queue_job related action of pull jobs: open the flow."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,205 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Shared set-up: a real HTTP "remote" on loopback and a test-only flow.
+
+The remote is a tiny threaded ``http.server`` that answers with scripted status codes and counts
+the calls (the SAP simulator of ``plant_sync.simulators`` replaces it once it offers the generic
+fault injection these engine tests need). The flow ``test_push`` and its handler exist only while
+the tests run: they are patched in, production code has no test kinds.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import patch
+
+import requests
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.tests.common import TransactionCase, new_test_user
+
+from plant_sync.errors import ServiceUnavailable, ValidationError
+
+TEST_FLOW = "test_push"
+HANDLER = f"_plant_sync_run_{TEST_FLOW}"
+
+
+class FakeRemote:
+    """Loopback HTTP server: ``script(503, 503, 200)`` sets the next answers (then 200)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls = []
+        self._script = []
+        remote = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep the test log clean
+                return
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with remote.lock:
+                    remote.calls.append(
+                        {"path": self.path, "body": body, "headers": dict(self.headers)}
+                    )
+                    status = remote._script.pop(0) if remote._script else 200
+                    number = len(remote.calls)
+                answer = {"id": f"EXT-{number}", "etag": f'W/"{number}"', "status": status}
+                if status >= 400:
+                    answer = {"error": {"code": f"E{status}", "message": f"Remote says {status}"}}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if status == 503:
+                    self.send_header("Retry-After", "7")
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def script(self, *statuses):
+        with self.lock:
+            self._script = list(statuses)
+
+    def reset(self):
+        with self.lock:
+            self.calls.clear()
+            self._script = []
+
+    @property
+    def call_count(self):
+        with self.lock:
+            return len(self.calls)
+
+
+def test_push_handler(message):
+    """The flow handler of the test flow, written like a real one: map values (a missing
+    mapping holds the message), call the remote with the correlation id and the idempotency key,
+    classify the answer, return the response and the external id to bind."""
+    payload = message.get_payload()
+    backend = message.backend_id
+    if "status" in payload:
+        payload["status"] = message.env["plant.sync.mapping"].to_external(
+            backend, "status", payload["status"]
+        )
+    response = requests.post(
+        f"{backend.base_url}/push",
+        json=payload,
+        headers={
+            "X-Correlation-ID": message.correlation_id,
+            "Idempotency-Key": message.idempotency_key,
+        },
+        timeout=(backend.connect_timeout, backend.read_timeout),
+    )
+    if response.status_code == 503:
+        raise ServiceUnavailable(
+            "Remote unavailable",
+            status=503,
+            retry_after=float(response.headers.get("Retry-After") or 0) or None,
+        )
+    if response.status_code >= 400:
+        error = response.json()["error"]
+        raise ValidationError(error["message"], status=response.status_code, code=error["code"])
+    data = response.json()
+    return data, data["id"], data["etag"]
+
+
+class PlantSyncCase(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.remote = FakeRemote().start()
+        cls.addClassCleanup(cls.remote.stop)
+        Flow = cls.env["plant.sync.flow"]
+        Message = cls.env["plant.sync.message"]
+        selection = [(TEST_FLOW, "Test push")]
+        for field in (Flow._fields["code"], Message._fields["flow_code"]):
+            cls.startClassPatcher(patch.object(field, "selection", selection))
+            cls.startClassPatcher(patch.object(field, "_selection", dict(selection)))
+        cls.startClassPatcher(patch.object(type(Message), HANDLER, test_push_handler, create=True))
+        cls.company = cls.env.ref("base.main_company")
+        cls.backend = cls.env["plant.sync.backend"].create(
+            {
+                "name": "Remote (loopback)",
+                "kind": "sap_odata",
+                "environment": "test",
+                "base_url": cls.remote.url,
+                "allow_loopback": True,
+                "company_id": cls.company.id,
+                "circuit_threshold": 3,
+                "circuit_cooldown": 60,
+                "rate_limit_per_minute": 2,
+                "username": "ODOO_RFC",
+                "password": "Sup3r-Secret-Pw",
+            }
+        )
+        cls.flow = Flow.create(
+            {
+                "backend_id": cls.backend.id,
+                "code": TEST_FLOW,
+                "enabled": True,
+                "mode": "realtime",
+                "max_retries": 3,
+            }
+        )
+        cls.admin = new_test_user(
+            cls.env,
+            login="ps_admin",
+            groups="base.group_user,plant_sync_base.group_plant_sync_admin",
+        )
+        cls.planner = new_test_user(
+            cls.env,
+            login="ps_planner",
+            groups="base.group_user,plant_sync_base.group_plant_sync_user",
+        )
+        cls.finance = new_test_user(
+            cls.env,
+            login="ps_finance",
+            groups="base.group_user,plant_sync_base.group_plant_sync_finance",
+        )
+        cls.technician = new_test_user(cls.env, login="ps_technician", groups="base.group_user")
+        cls.record = cls.env["res.partner"].create({"name": "Work order 4711"})
+        cls.other_record = cls.env["res.partner"].create({"name": "Work order 4712"})
+
+    def setUp(self):
+        super().setUp()
+        self.remote.reset()
+
+    # helpers ----------------------------------------------------------------------------------
+    def enqueue(self, record=None, payload=None, key=("op", 1), **kwargs):
+        kwargs.setdefault("backend", self.backend)
+        return self.env["plant.sync.message"].enqueue(
+            TEST_FLOW,
+            record if record is not None else self.record,
+            payload if payload is not None else {"description": "Pump P-101 leaking"},
+            key,
+            **kwargs,
+        )
+
+    def open_exceptions(self, message):
+        return message.exception_ids.filtered(lambda e: e.state in ("new", "in_progress"))
+
+    def perform_expect_retry(self, job):
+        """Run ``job`` and return the RetryableJobError it raises. (Not ``assertRaises``: Odoo's
+        rolls back a savepoint, the job runner does not roll back what a test wants to see.)"""
+        try:
+            result = job.perform()
+        except RetryableJobError as exc:
+            return exc
+        raise AssertionError(f"RetryableJobError not raised, job returned {result!r}")

@@ -1,0 +1,64 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import ValidationError
+from odoo.tests.common import tagged
+
+from .common import PlantSyncCase
+
+try:
+    from plant_sync.simulators.sap.server import SapSimulator
+except ImportError:  # the simulator is developed in parallel
+    SapSimulator = None
+
+
+@tagged("post_install", "-at_install")
+class TestBackend(PlantSyncCase):
+    def test_test_connection_against_sap_simulator(self):
+        if SapSimulator is None:
+            self.skipTest("plant_sync.simulators.sap is not available")
+        sim = SapSimulator(users={"PLANT_SYNC": "Secret#1"}).start()
+        self.addCleanup(sim.stop)
+        backend = self.env["plant.sync.backend"].create(
+            {
+                "name": "S4H simulator",
+                "kind": "sap_odata",
+                "base_url": sim.url,
+                "allow_loopback": True,
+                "sap_client": "100",
+                "username": "PLANT_SYNC",
+                "password": "Secret#1",
+            }
+        )
+        action = backend.with_user(self.admin).action_test_connection()
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        self.assertTrue(backend.last_check_ok)
+        backend.with_user(self.admin).password = "Wrong#Pw1"
+        action = backend.with_user(self.admin).action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertFalse(backend.last_check_ok)
+        self.assertNotIn("Wrong#Pw1", action["params"]["message"])
+        self.assertNotIn("Wrong#Pw1", backend.last_check_result)
+
+    def test_endpoint_guard_refuses_loopback_and_http_unless_allowed(self):
+        Backend = self.env["plant.sync.backend"]
+        with self.assertRaises(ValidationError):
+            Backend.create({"name": "x", "kind": "sap_odata", "base_url": "http://127.0.0.1:1"})
+        with self.assertRaises(ValidationError):
+            Backend.create(
+                {"name": "x", "kind": "sap_odata", "base_url": "https://169.254.169.254/"}
+            )
+        backend = Backend.create(
+            {"name": "ok", "kind": "sap_odata", "base_url": "https://sap.example.com:44300"}
+        )
+        self.assertTrue(backend)
+
+    def test_bindings_unique_per_external_id_and_per_record(self):
+        self.backend.bind(self.record, "4000001")
+        self.backend.bind(self.record, "4000002", "2")  # rebinding updates
+        self.assertEqual(self.backend.external_id_for(self.record), "4000002")
+        with self.assertRaises(ValidationError):
+            self.backend.bind(self.other_record, "4000002")
+        self.assertFalse(self.backend.record_for("res.partner", "4000001"))
+        self.assertEqual(
+            self.env["plant.sync.binding"].search_count([("backend_id", "=", self.backend.id)]),
+            1,
+        )
