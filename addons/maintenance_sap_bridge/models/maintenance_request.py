@@ -1,0 +1,428 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .sap_tools import (
+    FLOW_CONFIRMATION,
+    FLOW_NOTIFICATION,
+    FLOW_ORDER,
+    FLOW_ORDER_PULL,
+    FLOW_STATUS,
+    primary_status,
+)
+
+_logger = logging.getLogger(__name__)
+
+PLANNER_GROUPS = "maintenance.group_equipment_manager,plant_sync_base.group_plant_sync_user"
+SAP_FLOWS = (FLOW_NOTIFICATION, FLOW_ORDER, FLOW_STATUS, FLOW_CONFIRMATION, FLOW_ORDER_PULL)
+
+
+class MaintenanceRequest(models.Model):
+    _name = "maintenance.request"
+    _inherit = ["maintenance.request", "plant.sync.bound.mixin"]
+
+    sap_backend_id = fields.Many2one(
+        "plant.sync.backend", string="SAP System", readonly=True, copy=False, index=True
+    )
+    sap_notification_number = fields.Char(
+        string="SAP Notification", readonly=True, copy=False, index="btree_not_null"
+    )
+    sap_order_number = fields.Char(
+        string="SAP Order", readonly=True, copy=False, index="btree_not_null"
+    )
+    sap_status = fields.Char(
+        string="SAP Status", readonly=True, copy=False, help="SAP system status of the order"
+    )
+    sap_user_status = fields.Char(string="SAP User Status", readonly=True, copy=False)
+    sap_status_code = fields.Char(
+        string="SAP Lifecycle Status",
+        compute="_compute_sap_status_code",
+        store=True,
+        help="CRTD, REL, TECO or CLSD",
+    )
+    sap_order_etag = fields.Char(string="SAP Order ETag", readonly=True, copy=False)
+    sap_last_sync = fields.Datetime(string="Last SAP Sync", readonly=True, copy=False)
+    sap_plant = fields.Char(string="Planning Plant", readonly=True, copy=False)
+    sap_cost_center = fields.Char(string="Cost Center", readonly=True, copy=False)
+    sap_planner_group = fields.Char(string="Planner Group", readonly=True, copy=False)
+    sap_work_center = fields.Char(string="Main Work Center", readonly=True, copy=False)
+    sap_maintenance_plan = fields.Char(string="Maintenance Plan", readonly=True, copy=False)
+    sap_operation_ids = fields.One2many(
+        "maintenance.request.operation", "request_id", string="SAP Operations", copy=False
+    )
+    sap_labour_ids = fields.One2many(
+        "maintenance.request.labour", "request_id", string="Labour", copy=False
+    )
+    sap_labour_hours = fields.Float(
+        string="Logged Hours", compute="_compute_sap_labour_hours", compute_sudo=True
+    )
+    sap_in_sap = fields.Boolean(
+        string="In SAP", compute="_compute_sap_in_sap", search="_search_sap_in_sap"
+    )
+    sap_sync_error = fields.Boolean(
+        string="SAP Sync Error",
+        compute="_compute_sap_sync",
+        search="_search_sap_sync_error",
+        compute_sudo=True,
+    )
+    sap_sync_state = fields.Selection(
+        [
+            ("none", "Not synchronised"),
+            ("pending", "Pending"),
+            ("held", "Held (mapping)"),
+            ("error", "Error"),
+            ("synced", "Synchronised"),
+        ],
+        string="SAP Sync",
+        compute="_compute_sap_sync",
+        compute_sudo=True,
+    )
+    sap_message_ids = fields.Many2many(
+        "plant.sync.message",
+        string="SAP Messages",
+        compute="_compute_sap_messages",
+        compute_sudo=True,
+        groups="plant_sync_base.group_plant_sync_user",
+    )
+    sap_exception_ids = fields.Many2many(
+        "plant.sync.exception",
+        string="SAP Exceptions",
+        compute="_compute_sap_messages",
+        compute_sudo=True,
+        groups="plant_sync_base.group_plant_sync_user",
+    )
+    sap_message_count = fields.Integer(compute="_compute_sap_sync", compute_sudo=True)
+
+    @api.depends("sap_status")
+    def _compute_sap_status_code(self):
+        for request in self:
+            request.sap_status_code = primary_status(request.sap_status) or False
+
+    @api.depends("sap_labour_ids.hours")
+    def _compute_sap_labour_hours(self):
+        for request in self:
+            request.sap_labour_hours = sum(request.sap_labour_ids.mapped("hours"))
+
+    @api.depends("sap_notification_number", "sap_order_number")
+    def _compute_sap_in_sap(self):
+        for request in self:
+            request.sap_in_sap = bool(request.sap_notification_number or request.sap_order_number)
+
+    def _search_sap_in_sap(self, operator, value):
+        positive = (operator == "=") == bool(value)
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on 'In SAP'."))
+        if positive:
+            return [
+                "|",
+                ("sap_notification_number", "!=", False),
+                ("sap_order_number", "!=", False),
+            ]
+        return [("sap_notification_number", "=", False), ("sap_order_number", "=", False)]
+
+    # --- messages of a request: its own and those of its labour lines ------------------------
+    def _sap_message_domain(self):
+        return [
+            ("flow_code", "in", SAP_FLOWS),
+            "|",
+            "&",
+            ("res_model", "=", self._name),
+            ("res_id", "in", self.ids),
+            "&",
+            ("res_model", "=", "maintenance.request.labour"),
+            ("res_id", "in", self.sudo().sap_labour_ids.ids),
+        ]
+
+    def _sap_messages_by_request(self):
+        Message = self.env["plant.sync.message"].sudo()
+        result = {request.id: Message for request in self}
+        if not self.ids:
+            return result
+        labour_request = {line.id: line.request_id.id for line in self.sudo().sap_labour_ids}
+        for message in Message.search(self._sap_message_domain()):
+            request_id = (
+                message.res_id
+                if message.res_model == self._name
+                else labour_request.get(message.res_id)
+            )
+            if request_id in result:
+                result[request_id] |= message
+        return result
+
+    def _compute_sap_messages(self):
+        by_request = self._sap_messages_by_request()
+        for request in self:
+            messages = by_request.get(request.id) or self.env["plant.sync.message"]
+            request.sap_message_ids = messages
+            request.sap_exception_ids = messages.exception_ids
+
+    def _compute_sap_sync(self):
+        by_request = self._sap_messages_by_request()
+        for request in self:
+            messages = by_request.get(request.id) or self.env["plant.sync.message"].sudo()
+            states = set(messages.mapped("state"))
+            open_exc = messages.exception_ids.filtered(lambda e: e.state in ("new", "in_progress"))
+            if "failed" in states or open_exc.filtered(lambda e: e.message_state != "held"):
+                state = "error"
+            elif "held" in states:
+                state = "held"
+            elif "pending" in states:
+                state = "pending"
+            elif messages or request.sap_in_sap:
+                state = "synced"
+            else:
+                state = "none"
+            request.sap_sync_state = state
+            request.sap_sync_error = state in ("error", "held")
+            request.sap_message_count = len(messages)
+
+    def _search_sap_sync_error(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on 'SAP Sync Error'."))
+        Message = self.env["plant.sync.message"].sudo()
+        messages = Message.search(
+            [
+                ("flow_code", "in", SAP_FLOWS),
+                ("res_model", "in", (self._name, "maintenance.request.labour")),
+                ("state", "in", ("failed", "held")),
+            ]
+        )
+        ids = set(messages.filtered(lambda m: m.res_model == self._name).mapped("res_id"))
+        labour_ids = messages.filtered(lambda m: m.res_model != self._name).mapped("res_id")
+        if labour_ids:
+            ids |= set(
+                self.env["maintenance.request.labour"]
+                .sudo()
+                .browse(labour_ids)
+                .exists()
+                .mapped("request_id")
+                .ids
+            )
+        positive = (operator == "=") == bool(value)
+        return [("id", "in" if positive else "not in", list(ids))]
+
+    # ---------------------------------------------------------------------------------------
+    # triggers (Odoo -> SAP); an import from SAP never echoes back (engine context flag)
+    # ---------------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        requests = super().create(vals_list)
+        requests._sap_enqueue_notification()
+        return requests
+
+    def write(self, vals):
+        old_stages = {r.id: r.stage_id for r in self} if "stage_id" in vals else {}
+        res = super().write(vals)
+        if old_stages:
+            changed = self.filtered(lambda r: r.stage_id != old_stages.get(r.id))
+            changed._sap_on_stage_change()
+        if "equipment_id" in vals or "maintenance_type" in vals:
+            self._sap_enqueue_notification()
+        return res
+
+    def _sap_wants_notification(self):
+        self.ensure_one()
+        return (
+            self.maintenance_type == "corrective"
+            and self.equipment_id
+            and not self.sap_notification_number
+            and not self.sap_order_number
+            and not self.archive
+        )
+
+    def _sap_enqueue_notification(self):
+        if self.plant_sync_is_import():
+            return
+        for request in self.filtered(lambda r: r._sap_wants_notification()):
+            request.plant_sync_enqueue(
+                FLOW_NOTIFICATION,
+                {"request_id": request.id, "equipment_id": request.equipment_id.id},
+                ("notification", request.id),
+            )
+
+    def _sap_on_stage_change(self):
+        if self.plant_sync_is_import():
+            return
+        Flow = self.env["plant.sync.flow"].sudo()
+        for request in self:
+            done = request.stage_id.done
+            if done:
+                request._sap_prepare_final_labour()
+            order_flows = Flow._find(FLOW_ORDER, company=request.company_id)
+            release = order_flows.filtered(
+                lambda f, stage=request.stage_id: f.sap_release_stage_id == stage
+            )
+            has_sap_doc = request.sap_notification_number or request.sap_order_number
+            notification_planned = bool(
+                self.env["plant.sync.message"]
+                .sudo()
+                .search_count(
+                    [
+                        ("res_model", "=", self._name),
+                        ("res_id", "=", request.id),
+                        ("flow_code", "=", FLOW_NOTIFICATION),
+                        ("state", "in", ("pending", "held", "done")),
+                    ]
+                )
+            )
+            if release and not request.sap_order_number and (has_sap_doc or notification_planned):
+                self.env["plant.sync.message"].enqueue(
+                    release, request, {"request_id": request.id}, ("order", request.id)
+                )
+                continue
+            if request.sap_order_number or has_sap_doc or notification_planned:
+                request.plant_sync_enqueue(
+                    FLOW_STATUS,
+                    {"request_id": request.id, "stage_id": request.stage_id.id},
+                    (),
+                )
+
+    def _sap_prepare_final_labour(self):
+        """On completion: the request duration becomes the technician's labour when nothing
+        was logged, draft lines are submitted, and every operation gets its final
+        confirmation: the last open line of the operation, or a zero-hour final line when all
+        its hours were already posted."""
+        self.ensure_one()
+        request = self.sudo()
+        Labour = self.env["maintenance.request.labour"].sudo()
+        lines = request.sap_labour_ids
+        if not lines and request.duration > 0 and request.sap_in_sap:
+            lines = Labour.create(
+                {
+                    "request_id": request.id,
+                    "technician_id": (request.user_id or self.env.user).id,
+                    "hours": request.duration,
+                    "note": self.env._("Request duration"),
+                }
+            )
+        lines.filtered(lambda line: line.state == "draft").with_env(self.env).action_submit()
+        operations = request.sap_operation_ids.sorted("number")
+        first = operations[:1]
+        groups = {}
+        for line in lines:
+            groups.setdefault((line.operation_id or first).id, Labour)
+            groups[(line.operation_id or first).id] |= line
+        for operation in operations:
+            groups.setdefault(operation.id, Labour)
+        for operation_id, op_lines in groups.items():
+            if any(op_lines.mapped("final")):
+                continue
+            open_lines = op_lines.filtered(lambda line: line.state in ("to_approve", "approved"))
+            if open_lines:
+                open_lines.sorted(lambda line: (line.date, line.id))[-1].final = True
+            elif operation_id and request.sap_order_number:
+                final = Labour.create(
+                    {
+                        "request_id": request.id,
+                        "operation_id": operation_id,
+                        "technician_id": (request.user_id or self.env.user).id,
+                        "hours": 0.0,
+                        "final": True,
+                        "note": self.env._("Final confirmation on completion"),
+                    }
+                )
+                final.write({"state": "approved", "approved_date": fields.Datetime.now()})
+                final._enqueue_confirmation()
+
+    def _sap_retry_waiting_status(self):
+        """Status messages that failed because labour awaited approval go again."""
+        messages = (
+            self.env["plant.sync.message"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("flow_code", "=", FLOW_STATUS),
+                    ("state", "=", "failed"),
+                    ("error_category", "=", "business"),
+                    ("error_technical", "ilike", "LABOUR_APPROVAL"),
+                ]
+            )
+        )
+        waiting = self.filtered(
+            lambda r: not r.sudo().sap_labour_ids.filtered(lambda line: line.state == "to_approve")
+        )
+        messages.filtered(lambda m: m.res_id in waiting.ids).action_retry()
+
+    # ---------------------------------------------------------------------------------------
+    # user actions
+    # ---------------------------------------------------------------------------------------
+    def action_sap_sync_now(self):
+        """Planner: send what is stuck again and refresh the order from SAP."""
+        if not (
+            self.env.user.has_group("maintenance.group_equipment_manager")
+            or self.env.user.has_group("plant_sync_base.group_plant_sync_user")
+        ):
+            raise UserError(self.env._("Only planners can synchronise with SAP."))
+        Message = self.env["plant.sync.message"].sudo()
+        for request in self:
+            messages = Message.search(request._sap_message_domain())
+            messages.filtered(lambda m: m.state in ("failed", "held")).action_retry()
+            request._sap_enqueue_notification()
+            if request.sap_order_number:
+                flows = (
+                    self.env["plant.sync.flow"]
+                    .sudo()
+                    ._find(FLOW_ORDER_PULL, company=request.company_id)
+                )
+                refresh = Message.enqueue(
+                    flows,
+                    request,
+                    {"kind": "refresh", "orders": [request.sap_order_number]},
+                    direction="inbound",
+                )
+                refresh.filtered(lambda m: m.state == "pending")._schedule()
+        return True
+
+    def action_sap_open_messages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "plant_sync_base.action_plant_sync_message"
+        )
+        action["domain"] = self._sap_message_domain()
+        action["context"] = {}
+        return action
+
+    # ---------------------------------------------------------------------------------------
+    # applying SAP data (called by the flow handlers, as superuser)
+    # ---------------------------------------------------------------------------------------
+    def _sap_timeline(self, body):
+        """Note in the chatter: the per-request timeline everybody sees (technicians too)."""
+        for request in self:
+            request.sudo().message_post(
+                body=body,
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.ref("base.partner_root").id,
+            )
+
+    def _sap_set_operations(self, operations):
+        """Upsert the order operations (list of plant_sync.sap OrderOperation or dicts)."""
+        self.ensure_one()
+        Operation = self.env["maintenance.request.operation"].sudo()
+        existing = {op.number: op for op in self.sap_operation_ids}
+        for op in operations:
+            data = op if isinstance(op, dict) else op.__dict__
+            number = data.get("operation") or data.get("number")
+            if not number:
+                continue
+            vals = {
+                "name": data.get("description") or False,
+                "work_center": data.get("work_center") or False,
+                "control_key": data.get("control_key") or False,
+            }
+            planned = (data.get("raw") or {}).get("MaintOrdOperationWorkDuration") or data.get(
+                "planned_hours"
+            )
+            if planned not in (None, ""):
+                try:
+                    vals["planned_hours"] = float(planned)
+                except (TypeError, ValueError):
+                    _logger.debug("unreadable planned work %r", planned)
+            if number in existing:
+                existing[number].write(vals)
+            else:
+                existing[number] = Operation.create(dict(vals, request_id=self.id, number=number))
+        return existing
