@@ -9,6 +9,8 @@ human in the loop (permanent). Clients decide the subclass in one place each (th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 
@@ -142,6 +144,16 @@ class ProtocolError(PermanentError):
 class ConfigurationError(PermanentError):
     """Our side is misconfigured: missing library (pyrfc), bad URL, URL refused by the SSRF
     guard."""
+
+
+def http_date_delay(value: str) -> float | None:
+    """Seconds from now until an HTTP date (the date form of ``Retry-After``), 0 when past,
+    ``None`` when it is no date with a time zone."""
+    try:
+        when = parsedate_to_datetime(value)
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass

@@ -15,7 +15,6 @@ One place decides transient vs permanent for every CMMS protocol:
 from __future__ import annotations
 
 import re
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -35,6 +34,7 @@ from ..errors import (
     RemoteTimeout,
     ServiceUnavailable,
     ValidationError,
+    http_date_delay,
 )
 
 REASON_CODE = re.compile(r"\b(BMXAA\d{4}[EWI]?)\b")
@@ -57,14 +57,7 @@ def retry_after_seconds(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        pass
-    try:
-        from datetime import datetime, timezone
-
-        when = parsedate_to_datetime(value)
-        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-    except (TypeError, ValueError):
-        return None
+        return http_date_delay(value)
 
 
 def from_http(

@@ -32,6 +32,28 @@ class HttpResponse:
         return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
+def guard_url(url: str, settings: HttpSettings) -> str:
+    """``url`` checked by the SSRF guard with the loopback/http/private allowances of
+    ``settings``."""
+    return check_url(
+        url,
+        allow_loopback_hosts=settings.allow_loopback_hosts,
+        allow_http=settings.allow_http,
+        allow_private=settings.allow_private,
+    )
+
+
+def read_capped(response: requests.Response, limit: int, what: str = "Response") -> bytes:
+    """The streamed body, or :class:`ProtocolError` as soon as it exceeds ``limit`` bytes."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(f"{what} exceeds the {limit} byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class GuardedSession:
     """A ``requests.Session`` that only talks to URLs on its configured origin."""
 
@@ -46,12 +68,7 @@ class GuardedSession:
         self.session.headers["User-Agent"] = settings.user_agent
 
     def check(self, url: str) -> str:
-        return check_url(
-            url,
-            allow_loopback_hosts=self.settings.allow_loopback_hosts,
-            allow_http=self.settings.allow_http,
-            allow_private=self.settings.allow_private,
-        )
+        return guard_url(url, self.settings)
 
     def url(self, path_or_url: str) -> str:
         """Absolute URL for a path, or a server-given link checked to stay on our origin."""
@@ -113,16 +130,28 @@ class GuardedSession:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise ProtocolError(f"Response of {declared} bytes exceeds the {limit} byte limit")
-        chunks, size = [], 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise ProtocolError(f"Response exceeds the {limit} byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_capped(response, limit)
 
     def close(self) -> None:
         self.session.close()
+
+
+def json_headers(
+    auth: dict[str, str], extra: dict[str, str] | None, *, with_body: bool
+) -> dict[str, str]:
+    """Request headers of the JSON clients: ``Accept``, auth, the caller's, ``Content-Type``."""
+    headers = {"Accept": "application/json", **auth, **(extra or {})}
+    if with_body:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+def error_json(response: HttpResponse) -> Any:
+    """An error answer's body as JSON, or ``None`` when it is not JSON."""
+    try:
+        return json.loads(response.body)
+    except ValueError:
+        return None
 
 
 def decode_json(response: HttpResponse, *, allow_empty: bool = False) -> Any:

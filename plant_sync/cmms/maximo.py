@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import NotFound, ProtocolError, ValidationError
 from . import errors as classify
 from .config import MaximoConfig
-from .http import GuardedSession, HttpResponse, decode_json
+from .http import GuardedSession, HttpResponse, decode_json, error_json, json_headers
 from .workorder import DATE_FIELDS, LabourLine, WorkOrder, format_datetime, parse_datetime
 
 LABTRANS_SELECT = "labtrans{laborcode,craft,regularhrs,startdatetime,finishdatetime}"
@@ -251,19 +251,12 @@ class MaximoClient:
         headers: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        all_headers = {"Accept": "application/json", **self._auth_headers(), **(headers or {})}
-        data = None
-        if body is not None:
-            all_headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
+        all_headers = json_headers(self._auth_headers(), headers, with_body=body is not None)
+        data = None if body is None else json.dumps(body).encode()
         response = self.http.request(method, url, params=params, headers=all_headers, data=data)
         if response.status >= 400:
             retry_after = classify.retry_after_seconds(response.headers.get("Retry-After"))
-            try:
-                error_body = json.loads(response.body)
-            except ValueError:
-                error_body = None
-            raise classify.from_maximo_json(response.status, error_body, retry_after)
+            raise classify.from_maximo_json(response.status, error_json(response), retry_after)
         return response
 
     def _record_of(self, response: HttpResponse) -> dict[str, Any]:

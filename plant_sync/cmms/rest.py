@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from ..errors import NotFound, ProtocolError
 from . import errors as classify
 from .config import RestConfig
-from .http import GuardedSession, HttpResponse, decode_json
+from .http import GuardedSession, HttpResponse, decode_json, error_json, json_headers
 from .mapping import as_list, get_path, set_path
 from .signing import RequestSigner, make_signer
 from .workorder import DATE_FIELDS, LabourLine, WorkOrder, format_datetime, parse_datetime
@@ -215,17 +215,12 @@ class RestClient:
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params)
         data = json.dumps(body).encode() if body is not None else b""
-        all_headers = {"Accept": "application/json", **self._auth_headers(), **(headers or {})}
-        if body is not None:
-            all_headers["Content-Type"] = "application/json"
+        all_headers = json_headers(self._auth_headers(), headers, with_body=body is not None)
         if self.signer is not None:
             all_headers.update(self.signer.sign(method, url, data))
         response = self.http.request(method, url, headers=all_headers, data=data or None)
         if response.status >= 400:
-            try:
-                error_body = json.loads(response.body)
-            except ValueError:
-                error_body = None
+            error_body = error_json(response)
             message = _first(
                 error_body, "error.message", "message", "errors.0.detail", "errors.0.title", "error"
             )

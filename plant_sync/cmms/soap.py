@@ -31,9 +31,9 @@ from zeep.wsse.username import UsernameToken
 from ..crypto import redact
 from ..errors import ConfigurationError, IntegrationError, NotFound, ProtocolError, ValidationError
 from ..safexml import parse_xml
-from ..urlguard import check_url
 from . import errors as classify
 from .config import HttpSettings, SoapConfig, SoapOperation
+from .http import guard_url, read_capped
 from .mapping import as_list, fill_template, get_path, set_path
 from .workorder import DATE_FIELDS, LabourLine, WorkOrder, format_datetime, parse_datetime
 
@@ -60,12 +60,7 @@ class GuardedTransport(zeep.Transport):
         self.session.headers["User-Agent"] = settings.user_agent
 
     def check(self, url: str) -> str:
-        return check_url(
-            url,
-            allow_loopback_hosts=self.settings.allow_loopback_hosts,
-            allow_http=self.settings.allow_http,
-            allow_private=self.settings.allow_private,
-        )
+        return guard_url(url, self.settings)
 
     # documents (WSDL, XSD)
     def load(self, url: str) -> bytes:
@@ -145,13 +140,7 @@ class GuardedTransport(zeep.Transport):
             )
             with response:
                 limit = self.settings.max_response_bytes
-                chunks, size = [], 0
-                for chunk in response.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise ProtocolError(f"SOAP answer exceeds the {limit} byte limit")
-                    chunks.append(chunk)
-                response._content = b"".join(chunks)
+                response._content = read_capped(response, limit, "SOAP answer")
         except requests.RequestException as exc:
             raise classify.from_exception(exc, f"SOAP {method} {urlsplit(url).path}") from None
         if 300 <= response.status_code < 400:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..errors import (
@@ -38,6 +36,7 @@ from ..errors import (
     RemoteTimeout,
     ServiceUnavailable,
     ValidationError,
+    http_date_delay,
 )
 
 # --- SAP messages (message class, number) -----------------------------------------------------
@@ -144,12 +143,7 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-        now = datetime.now(when.tzinfo or timezone.utc)
-        return max(0.0, (when - now).total_seconds())
-    except (TypeError, ValueError):
-        return None
+    return http_date_delay(value)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

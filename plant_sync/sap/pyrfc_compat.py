@@ -106,17 +106,11 @@ class LogonError(RFCLibError):
         message: Any = None,
         code: Any = 2,
         key: Any = "RFC_LOGON_FAILURE",
-        msg_class: Any = None,
-        msg_type: Any = None,
-        msg_number: Any = None,
-        msg_v1: Any = None,
-        msg_v2: Any = None,
-        msg_v3: Any = None,
-        msg_v4: Any = None,
+        *args: Any,
+        **kw: Any,
     ) -> None:
-        super().__init__(
-            message, code, key, msg_class, msg_type, msg_number, msg_v1, msg_v2, msg_v3, msg_v4
-        )
+        # the msg_class ... msg_v4 arguments of RFCLibError, positional or by keyword
+        super().__init__(message, code, key, *args, **kw)
 
 
 class CommunicationError(RFCLibError):

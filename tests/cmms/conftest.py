@@ -8,13 +8,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from plant_sync.cmms import HttpSettings, MaximoConfig, RestConfig
 from plant_sync.cmms.config import PaginationConfig, RestAuth
 from plant_sync.simulators.cmms import CmmsSimulator
-from plant_sync.simulators.cmms.server import QuietHandler
+from plant_sync.simulators.http_server import BackgroundServer
 from plant_sync.webhooks import InMemorySeenStore, WebhookVerifier
 
 API_KEY = "maximo-key"
@@ -113,20 +112,6 @@ def rest_config(sim: CmmsSimulator, http: HttpSettings):
     return make
 
 
-class _Server:
-    def __init__(self, app) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def hit_counter() -> Iterator[dict]:
     """A loopback HTTP server that counts every request (any path) - the target of XXE
@@ -141,8 +126,8 @@ def hit_counter() -> Iterator[dict]:
             state["paths"].append(request.full_path)
         return Response('<!ENTITY leak "leaked">', content_type="application/xml-dtd")
 
-    server = _Server(app)
-    state["url"] = server.url + "/collect"
+    server = BackgroundServer(app).start()
+    state["url"] = f"http://127.0.0.1:{server.port}/collect"
     try:
         yield state
     finally:
@@ -187,8 +172,8 @@ class WebhookReceiver:
 @pytest.fixture
 def webhook_receiver() -> Iterator[tuple[WebhookReceiver, str]]:
     receiver = WebhookReceiver()
-    server = _Server(receiver)
+    server = BackgroundServer(receiver).start()
     try:
-        yield receiver, server.url + "/plant_sync/webhook/cmms"
+        yield receiver, f"http://127.0.0.1:{server.port}/plant_sync/webhook/cmms"
     finally:
         server.stop()

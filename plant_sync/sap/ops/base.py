@@ -37,6 +37,17 @@ class ServiceBase:
         check_key(key, max_length)
         return create_once(key, lookup=lookup, create=create, retrier=self.retrier, namespace=kind)
 
+    def _once_by_reference(
+        self,
+        key: str,
+        max_length: int,
+        kind: str,
+        find: Callable[[str], T | None],
+        create: Callable[[], tuple[T, list[Message]]],
+    ) -> CreateResult[T]:
+        """:meth:`_once` for documents found again by ``find(key)`` (key in a reference field)."""
+        return self._once(key, max_length, kind=kind, lookup=lambda: find(key), create=create)
+
     def close(self) -> None:  # pragma: no cover - overridden
         pass
 

@@ -97,12 +97,8 @@ class ConfirmationOData(ODataBase):
         def create() -> tuple[Confirmation, list[Message]]:
             return _from_odata(svc.create(ENTITY, payload).data), []
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="confirmation",
-            lookup=lambda: self.find_confirmation_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "confirmation", self.find_confirmation_by_reference, create
         )
 
     def find_confirmation_by_reference(self, reference: str) -> Confirmation | None:
@@ -159,12 +155,8 @@ class ConfirmationRfc(RfcBase):
             found = self.get_confirmation(s(detail, "CONF_NO"), s(detail, "CONF_CNT"))
             return found, messages
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="confirmation",
-            lookup=lambda: self.find_confirmation_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "confirmation", self.find_confirmation_by_reference, create
         )
 
     def find_confirmation_by_reference(self, reference: str) -> Confirmation | None:

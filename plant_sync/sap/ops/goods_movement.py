@@ -161,12 +161,8 @@ class GoodsMovementOData(ODataBase):
             doc = _from_odata(entity.data)
             return self.get_material_document(doc.number, doc.year), []
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="matdoc",
-            lookup=lambda: self.find_material_document_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "matdoc", self.find_material_document_by_reference, create
         )
 
     def find_material_document_by_reference(self, reference: str) -> MaterialDocument | None:
@@ -267,12 +263,8 @@ class GoodsMovementRfc(RfcBase):
                 luw.commit()
             return self.get_material_document(number, year), messages
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="matdoc",
-            lookup=lambda: self.find_material_document_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "matdoc", self.find_material_document_by_reference, create
         )
 
     def find_material_document_by_reference(self, reference: str) -> MaterialDocument | None:

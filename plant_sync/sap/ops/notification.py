@@ -116,12 +116,8 @@ class NotificationOData(ODataBase):
             entity = svc.create(ENTITY, payload)
             return _from_odata(entity.data, entity.etag), []
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="notification",
-            lookup=lambda: self.find_notification_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "notification", self.find_notification_by_reference, create
         )
 
     def find_notification_by_reference(self, reference: str) -> Notification | None:
@@ -192,12 +188,8 @@ class NotificationRfc(RfcBase):
                 luw.commit()
             return self.get_notification(number), messages
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="notification",
-            lookup=lambda: self.find_notification_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "notification", self.find_notification_by_reference, create
         )
 
     def _notification(self, row: dict[str, str]) -> Notification:

@@ -120,6 +120,14 @@ def _activities(data: OrderCreate) -> list[tuple[str, OperationCreate]]:
     return [(op.activity or f"{(i + 1) * 10:04d}", op) for i, op in enumerate(data.operations)]
 
 
+ODATA_STATUS_FUNCTIONS = {
+    "release": "ReleaseMaintenanceOrder",
+    "teco": "SetMaintOrdToTechCompleted",
+    "close": "SetMaintOrderStatusToClosed",
+}
+RFC_STATUS_METHODS = {"release": "RELEASE", "teco": "TECHNICALCOMPLETE", "close": "COMPLETE"}
+
+
 class _Transitions:
     """Status transitions are idempotent: already in the target status -> no call; a business
     error while the order did reach the status (a concurrent or lost earlier call) -> success."""
@@ -142,6 +150,35 @@ class _Transitions:
             return StatusChange(number, after.system_status)
         after = self.get_maintenance_order_status(number)
         return StatusChange(number, after.system_status)
+
+    def _status_action(
+        self, number: str, target: str, **options: Any
+    ) -> Callable[[], Any]:  # pragma: no cover
+        """The remote call that moves the order to ``target`` (``release``/``teco``/``close``)."""
+        raise NotImplementedError
+
+    def release_maintenance_order(self, number: str) -> StatusChange:
+        return self._transition(
+            number, lambda st: st.released, self._status_action(number, "release")
+        )
+
+    def technically_complete_maintenance_order(
+        self,
+        number: str,
+        *,
+        reference_time: datetime | None = None,
+        complete_notification: bool = False,
+    ) -> StatusChange:
+        action = self._status_action(
+            number,
+            "teco",
+            reference_time=reference_time,
+            complete_notification=complete_notification,
+        )
+        return self._transition(number, lambda st: st.technically_completed, action)
+
+    def close_maintenance_order(self, number: str) -> StatusChange:
+        return self._transition(number, lambda st: st.closed, self._status_action(number, "close"))
 
 
 # --- OData -----------------------------------------------------------------------------------
@@ -218,12 +255,8 @@ class OrderOData(ODataBase, _Transitions):
                 _external(s(entity.data, "MaintenanceOrder")), with_operations=False
             ), []
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="order",
-            lookup=lambda: self.find_maintenance_order_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "order", self.find_maintenance_order_by_reference, create
         )
 
     def find_maintenance_order_by_reference(self, reference: str) -> MaintenanceOrder | None:
@@ -247,39 +280,23 @@ class OrderOData(ODataBase, _Transitions):
         )
         return OrderStatus(_external(number), s(entity.data, "SystemStatusText"))
 
-    def _function(self, name: str, number: str, **params: Any) -> Callable[[], Any]:
-        svc = self._svc(SERVICE)
-        return lambda: svc.call_function(name, {"MaintenanceOrder": number, **params})
-
-    def release_maintenance_order(self, number: str) -> StatusChange:
-        return self._transition(
-            number,
-            lambda st: st.released,
-            self._function("ReleaseMaintenanceOrder", number),
-        )
-
-    def technically_complete_maintenance_order(
+    def _status_action(
         self,
         number: str,
+        target: str,
         *,
         reference_time: datetime | None = None,
         complete_notification: bool = False,
-    ) -> StatusChange:
-        return self._transition(
-            number,
-            lambda st: st.technically_completed,
-            self._function(
-                "SetMaintOrdToTechCompleted",
-                number,
-                MaintOrderReferenceDateTime=reference_time,
-                AssignedMaintNotifIsToBeClosed=complete_notification,
-            ),
-        )
-
-    def close_maintenance_order(self, number: str) -> StatusChange:
-        return self._transition(
-            number, lambda st: st.closed, self._function("SetMaintOrderStatusToClosed", number)
-        )
+    ) -> Callable[[], Any]:
+        params: dict[str, Any] = {}
+        if target == "teco":
+            params = {
+                "MaintOrderReferenceDateTime": reference_time,
+                "AssignedMaintNotifIsToBeClosed": complete_notification,
+            }
+        svc = self._svc(SERVICE)
+        function = ODATA_STATUS_FUNCTIONS[target]
+        return lambda: svc.call_function(function, {"MaintenanceOrder": number, **params})
 
 
 # --- RFC -------------------------------------------------------------------------------------
@@ -332,12 +349,8 @@ class OrderRfc(RfcBase, _Transitions):
                 luw.commit()
             return self.get_maintenance_order(number, with_operations=False), messages
 
-        return self._once(
-            idempotency_key,
-            REF_LENGTH,
-            kind="order",
-            lookup=lambda: self.find_maintenance_order_by_reference(idempotency_key),
-            create=create,
+        return self._once_by_reference(
+            idempotency_key, REF_LENGTH, "order", self.find_maintenance_order_by_reference, create
         )
 
     def find_maintenance_order_by_reference(self, reference: str) -> MaintenanceOrder | None:
@@ -406,24 +419,9 @@ class OrderRfc(RfcBase, _Transitions):
 
         return run
 
-    def release_maintenance_order(self, number: str) -> StatusChange:
-        return self._transition(number, lambda st: st.released, self._maintain(number, "RELEASE"))
-
-    def technically_complete_maintenance_order(
-        self,
-        number: str,
-        *,
-        reference_time: datetime | None = None,
-        complete_notification: bool = False,
-    ) -> StatusChange:
-        return self._transition(
-            number,
-            lambda st: st.technically_completed,
-            self._maintain(number, "TECHNICALCOMPLETE"),
-        )
-
-    def close_maintenance_order(self, number: str) -> StatusChange:
-        return self._transition(number, lambda st: st.closed, self._maintain(number, "COMPLETE"))
+    def _status_action(self, number: str, target: str, **_options: Any) -> Callable[[], None]:
+        # BAPI_ALM_ORDER_MAINTAIN has no reference time / notification completion option
+        return self._maintain(number, RFC_STATUS_METHODS[target])
 
 
 def _method(objecttype: str, method: str, key: str, ref: int = 0) -> dict[str, str]:

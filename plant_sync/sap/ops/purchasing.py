@@ -217,12 +217,12 @@ class PurchasingOData(ODataBase):
             entity = svc.create("A_PurchaseRequisitionHeader", payload)
             return self.get_purchase_requisition(s(entity.data, "PurchaseRequisition")), []
 
-        return self._once(
+        return self._once_by_reference(
             idempotency_key,
             REF_LENGTH,
-            kind="purreq",
-            lookup=lambda: self.find_purchase_requisition_by_reference(idempotency_key),
-            create=create,
+            "purreq",
+            self.find_purchase_requisition_by_reference,
+            create,
         )
 
     def find_purchase_requisition_by_reference(self, reference: str) -> PurchaseRequisition | None:
@@ -359,12 +359,12 @@ class PurchasingRfc(RfcBase):
                 luw.commit()
             return self.get_purchase_requisition(number), messages
 
-        return self._once(
+        return self._once_by_reference(
             idempotency_key,
             REF_LENGTH,
-            kind="purreq",
-            lookup=lambda: self.find_purchase_requisition_by_reference(idempotency_key),
-            create=create,
+            "purreq",
+            self.find_purchase_requisition_by_reference,
+            create,
         )
 
     def find_purchase_requisition_by_reference(self, reference: str) -> PurchaseRequisition | None:

@@ -15,9 +15,10 @@ import threading
 from collections import Counter
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from ..http_server import BackgroundServer
+from ..http_server import QuietHandler as QuietHandler  # re-exported
 from .emitter import change_event, emit
 from .faults import Faults, poisoned_json, poisoned_xml
 from .maximo_app import MaximoApp, maximo_error
@@ -26,13 +27,6 @@ from .soap_app import SoapApp, fault
 from .store import CmmsStore
 
 SOAP_PATH = "meaweb/services/MXWODETAIL"
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No access log line per request (tests make thousands); errors are still logged."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 class SimulatorApp:
@@ -132,32 +126,19 @@ class CmmsSimulator:
         self.webhook_secret = webhook_secret
         self.webhook_results: list[int] = []
         self.store.listeners.append(self._on_change)
-        self._server = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> CmmsSimulator:
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=QuietHandler
-        )
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="cmms-simulator",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server = BackgroundServer(self.app, self.host, self.port)
+        self.port = self._server.port
+        self._server.start("cmms-simulator")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop(timeout=5)
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
         self.store.close()
 
     def __enter__(self) -> CmmsSimulator:

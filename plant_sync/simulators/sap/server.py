@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
+from ..http_server import BackgroundServer, QuietHandler
 from .app import SapGatewayApp
 from .faults import Faults
 from .gateway import Gateway
 from .store import SapStore
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No access log lines; the simulator must not pollute test logs."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
+class _QuietHandler(QuietHandler):
+    """No access log lines and errors only at info level: the simulator must not pollute test
+    logs."""
 
     def log(self, type: str, message: str, *args) -> None:  # noqa: A002
         if type == "error":
@@ -52,8 +48,7 @@ class SapSimulator:
         self.gateway = Gateway(self.store, clients, oauth_clients or {}, sid)
         self.faults = Faults(on_csrf_expire=self.gateway.expire_all)
         self.app = SapGatewayApp(self.store, self.gateway, self.faults, page_size, self)
-        self._server = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self.master: dict[str, Any] = {}
 
     def seed_master_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -73,38 +68,21 @@ class SapSimulator:
     def start(self) -> SapSimulator:
         if self._server is not None:
             return self
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
-        )
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"sap-sim-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server = BackgroundServer(self.app, self.host, self.port, _QuietHandler)
+        self.port = self._server.port
+        self._server.start(f"sap-sim-{self.port}")
         return self
 
     def serve_forever(self) -> None:
         """Run in the foreground (``python -m plant_sync.simulators.sap``)."""
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
-        )
-        self.port = self._server.server_port
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
+        self._server = BackgroundServer(self.app, self.host, self.port, _QuietHandler)
+        self.port = self._server.port
+        self._server.serve_forever()
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop(timeout=10)
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
         self.store.close()
 
     def __enter__(self) -> SapSimulator:
