@@ -1,1 +1,9 @@
-from . import test_install
+from . import (
+    test_consumption,
+    test_install,
+    test_material,
+    test_multicompany,
+    test_reconciliation,
+    test_replenishment,
+    test_service_confirmation,
+)

@@ -1,0 +1,397 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.addons.plant_sync_base.exceptions import PlantSyncBusinessError
+from odoo.addons.plant_sync_base.tools import HandlerResult
+from odoo.exceptions import UserError
+
+from plant_sync.sap.ops.purchasing import (
+    PurchaseRequisitionCreate,
+    PurchaseRequisitionItemCreate,
+)
+
+from ..tools import FLOW_REQUISITION, decimal_qty, location_plant_sloc, naive_utc
+
+OPEN_STATES = ("to_send", "requested", "ordered")
+
+
+class StockSapRequisition(models.Model):
+    """A purchase requisition Odoo asks SAP for (reorder rule or planner request), and the SAP
+    purchase order and goods receipts it turned into.
+
+    SAP is the purchasing system of record: the SAP purchase order is mirrored *on the
+    requisition* (number, vendor, dates, ordered / received / open quantity) rather than as an
+    Odoo ``purchase.order`` (see readme/DESCRIPTION.md for why)."""
+
+    _name = "stock.sap.requisition"
+    _description = "SAP Purchase Requisition"
+    _inherit = ["mail.thread", "plant.sync.bound.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_send", "To Send"),
+            ("requested", "Requested in SAP"),
+            ("ordered", "Ordered"),
+            ("received", "Received"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    urgency = fields.Selection(
+        [("normal", "Normal"), ("breakdown", "Breakdown (send at once)")],
+        default="normal",
+        required=True,
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, check_company=True, domain="[('type', '=', 'consu')]"
+    )
+    product_qty = fields.Float(
+        string="Quantity", required=True, default=1.0, digits="Product Unit of Measure"
+    )
+    product_uom_id = fields.Many2one(
+        "uom.uom",
+        string="Unit",
+        compute="_compute_product_uom_id",
+        store=True,
+        readonly=False,
+        required=True,
+        precompute=True,
+    )
+    location_id = fields.Many2one(
+        "stock.location",
+        string="Deliver To",
+        required=True,
+        check_company=True,
+        domain="[('usage', '=', 'internal')]",
+        help="Mapped stock location: gives the SAP plant and storage location.",
+    )
+    date_required = fields.Date(
+        string="Required By",
+        required=True,
+        default=lambda self: fields.Date.context_today(self) + timedelta(days=7),
+    )
+    origin = fields.Char()
+    orderpoint_id = fields.Many2one(
+        "stock.warehouse.orderpoint", string="Reorder Rule", index="btree_not_null", copy=False
+    )
+    maintenance_request_id = fields.Many2one(
+        "maintenance.request", index="btree_not_null", check_company=True
+    )
+    requested_by_id = fields.Many2one(
+        "res.users", string="Requested By", default=lambda self: self.env.user
+    )
+    backend_id = fields.Many2one("plant.sync.backend", readonly=True, copy=False, index=True)
+    sap_message_id = fields.Many2one("plant.sync.message", readonly=True, copy=False)
+    # --- SAP purchase requisition --------------------------------------------------------------
+    sap_pr_number = fields.Char(
+        string="SAP Requisition", readonly=True, copy=False, index="btree_not_null", tracking=True
+    )
+    sap_pr_item = fields.Char(string="SAP Requisition Item", readonly=True, copy=False)
+    # --- SAP purchase order (mirrored) ----------------------------------------------------------
+    sap_po_number = fields.Char(
+        string="SAP Purchase Order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+    )
+    sap_po_item = fields.Char(string="SAP PO Item", readonly=True, copy=False)
+    vendor_code = fields.Char(string="SAP Vendor", readonly=True, copy=False)
+    partner_id = fields.Many2one("res.partner", string="Vendor", readonly=True, copy=False)
+    po_date = fields.Date(string="Order Date", readonly=True, copy=False)
+    po_changed_at = fields.Datetime(string="PO Last Change", readonly=True, copy=False)
+    po_quantity = fields.Float(
+        string="Ordered Quantity", readonly=True, copy=False, digits="Product Unit of Measure"
+    )
+    received_qty = fields.Float(
+        string="Received Quantity",
+        readonly=True,
+        copy=False,
+        digits="Product Unit of Measure",
+        tracking=True,
+    )
+    open_qty = fields.Float(
+        string="Expected Quantity",
+        compute="_compute_open_qty",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Still to come: requested (before SAP ordered it), then ordered minus received.",
+    )
+    price_unit = fields.Float(string="Net Price", readonly=True, copy=False, digits="Product Price")
+    currency_code = fields.Char(string="Currency", readonly=True, copy=False)
+    receipt_move_ids = fields.One2many("stock.move", "sap_requisition_id", string="Receipts")
+
+    _sql_constraints = [
+        ("qty_positive", "CHECK (product_qty > 0)", "The quantity must be positive."),
+    ]
+
+    @api.depends("product_id")
+    def _compute_product_uom_id(self):
+        for requisition in self:
+            if (
+                not requisition.product_uom_id
+                or requisition.product_uom_id.category_id
+                != requisition.product_id.uom_id.category_id
+            ):
+                requisition.product_uom_id = requisition.product_id.uom_id
+
+    @api.depends("state", "product_qty", "po_quantity", "received_qty")
+    def _compute_open_qty(self):
+        for requisition in self:
+            if requisition.state in ("to_send", "requested"):
+                requisition.open_qty = requisition.product_qty
+            elif requisition.state == "ordered":
+                requisition.open_qty = max(requisition.po_quantity - requisition.received_qty, 0.0)
+            else:
+                requisition.open_qty = 0.0
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("stock.sap.requisition") or "/"
+        return super().create(vals_list)
+
+    # ---------------------------------------------------------------------------------------
+    # user actions
+    # ---------------------------------------------------------------------------------------
+    def action_submit(self):
+        """Send to SAP: at once for breakdowns (or a real-time flow), else with the next batch."""
+        for requisition in self:
+            if requisition.state != "draft":
+                raise UserError(self.env._("Only draft requisitions can be sent to SAP."))
+        self.write({"state": "to_send"})
+        self._stock_sap_enqueue()
+        return True
+
+    def action_cancel(self):
+        for requisition in self:
+            if requisition.state not in ("draft", "to_send"):
+                raise UserError(self.env._("A requisition SAP has received is cancelled in SAP."))
+            if requisition.sap_message_id.state in ("pending", "held", "failed"):
+                requisition.sap_message_id.action_cancel(self.env._("Requisition cancelled"))
+        self.write({"state": "cancel"})
+        return True
+
+    def _stock_sap_enqueue(self):
+        Message = self.env["plant.sync.message"]
+        Flow = self.env["plant.sync.flow"]
+        for requisition in self:
+            payload = {
+                "requisition": requisition.name,
+                "product": requisition.product_id.default_code
+                or requisition.product_id.display_name,
+                "quantity": requisition.product_qty,
+                "uom": requisition.product_uom_id.name,
+                "date_required": fields.Date.to_string(requisition.date_required),
+                "urgency": requisition.urgency,
+            }
+            for flow in Flow._find(FLOW_REQUISITION, company=requisition.company_id):
+                plant, _sloc = location_plant_sloc(
+                    flow.backend_id, requisition.location_id, raise_missing=False
+                )
+                messages = Message.enqueue(
+                    flow, requisition, payload, ("pr", requisition.id), plant=plant or None
+                )
+                if requisition.urgency == "breakdown" and flow.mode == "batch":
+                    messages.sudo().filtered(
+                        lambda m: m.state == "pending" and not m.job_uuid
+                    )._schedule()
+                if messages:
+                    requisition.sudo().write(
+                        {"sap_message_id": messages[0].id, "backend_id": flow.backend_id.id}
+                    )
+                    break  # one SAP system buys a requisition
+
+    # ---------------------------------------------------------------------------------------
+    # flow handler: create the purchase requisition in SAP (exactly once)
+    # ---------------------------------------------------------------------------------------
+    def _stock_sap_post(self, message):
+        self.ensure_one()
+        if self.state == "cancel":
+            return HandlerResult(response={"skipped": "requisition cancelled in Odoo"})
+        backend = message.backend_id
+        product = self.product_id
+        material = backend.external_id_for(product)
+        if not material:
+            raise PlantSyncBusinessError(
+                self.env._(
+                    "%(product)s is not an SAP material: the requisition cannot be sent.",
+                    product=product.display_name,
+                ),
+                owner_group="planner",
+            )
+        plant, sloc = location_plant_sloc(backend, self.location_id)
+        sap_uom = product.sap_base_uom_id or product.uom_id
+        unit = self.env["plant.sync.mapping"].to_external(backend, "uom", sap_uom)
+        quantity = self.product_uom_id._compute_quantity(
+            self.product_qty, sap_uom, rounding_method="HALF-UP"
+        )
+        data = PurchaseRequisitionCreate(
+            items=[
+                PurchaseRequisitionItemCreate(
+                    material=material,
+                    plant=plant,
+                    storage_location=sloc,
+                    quantity=decimal_qty(quantity),
+                    unit=unit,
+                    delivery_date=self.date_required,
+                    text=(product.name or "")[:40],
+                )
+            ],
+            description=self.name[:40],
+        )
+        client = backend.client()
+        try:
+            result = client.create_purchase_requisition(
+                data, idempotency_key=message.idempotency_key
+            )
+        finally:
+            client.close()
+        document = result.document
+        item = document.items[0].item if document.items else "00010"
+        self.sudo().write(
+            {
+                "sap_pr_number": document.number,
+                "sap_pr_item": item,
+                "backend_id": backend.id,
+                "state": "requested" if self.state in ("draft", "to_send") else self.state,
+            }
+        )
+        return HandlerResult(
+            response={"purchase_requisition": document.number, "item": item},
+            external_id=document.number,
+        )
+
+    # ---------------------------------------------------------------------------------------
+    # inbound: SAP purchase order / goods receipt of this requisition
+    # ---------------------------------------------------------------------------------------
+    @api.model
+    def _stock_sap_po_payload(self, order, item):
+        """JSON-safe view of one SAP purchase order item (the inbound message payload)."""
+        return {
+            "purchase_order": order.number,
+            "item": item.item,
+            "supplier": order.supplier,
+            "order_date": order.order_date.date().isoformat() if order.order_date else "",
+            "changed_at": order.changed_at.isoformat() if order.changed_at else "",
+            "quantity": str(item.quantity),
+            "unit": item.unit,
+            "net_price": str(item.net_price),
+            "currency": item.currency,
+            "received_quantity": str(item.received_quantity),
+            "completely_delivered": item.completely_delivered,
+            "deleted": item.deleted,
+            "requisition": item.requisition,
+            "requisition_item": item.requisition_item,
+        }
+
+    def _stock_sap_apply_po(self, payload):
+        """Mirror the SAP purchase order item on the requisition; goods received in SAP since
+        the last update are received into the requisition's stock location in Odoo (with the
+        import flag: nothing is posted back to SAP)."""
+        self.ensure_one()
+        backend = self.backend_id or self.sap_message_id.backend_id
+        changed_at = payload.get("changed_at")
+        changed = (
+            naive_utc(fields.Datetime.to_datetime(changed_at[:19].replace("T", " ")))
+            if (changed_at)
+            else False
+        )
+        if changed and self.po_changed_at and changed < self.po_changed_at:
+            return HandlerResult(response={"skipped": "older than the data already applied"})
+        sap_uom = self.env["plant.sync.mapping"].to_odoo(
+            backend, "uom", payload.get("unit") or "", default=False
+        ) or (self.product_id.sap_base_uom_id or self.product_id.uom_id)
+
+        def to_requisition_uom(value):
+            return sap_uom._compute_quantity(float(value or 0.0), self.product_uom_id)
+
+        ordered = to_requisition_uom(payload["quantity"])
+        received = to_requisition_uom(payload["received_quantity"])
+        vals = {
+            "sap_po_number": payload["purchase_order"],
+            "sap_po_item": payload["item"],
+            "vendor_code": payload.get("supplier") or False,
+            "partner_id": self._stock_sap_vendor(backend, payload.get("supplier")).id,
+            "po_date": payload.get("order_date") or False,
+            "po_changed_at": changed,
+            "po_quantity": ordered,
+            "price_unit": float(payload.get("net_price") or 0.0),
+            "currency_code": payload.get("currency") or False,
+        }
+        if payload.get("deleted"):
+            vals["state"] = "cancel"
+        elif payload.get("completely_delivered") or (ordered and received >= ordered - 1e-6):
+            vals["state"] = "received"
+        else:
+            vals["state"] = "ordered"
+        delta = received - self.received_qty
+        vals["received_qty"] = received
+        self.sudo().write(vals)
+        if delta > 1e-6:
+            self._stock_sap_receive(backend, delta)
+        return HandlerResult(
+            response={
+                "purchase_order": vals["sap_po_number"],
+                "received": received,
+                "received_now": max(delta, 0.0),
+                "state": vals["state"],
+            }
+        )
+
+    def _stock_sap_vendor(self, backend, supplier):
+        if not supplier:
+            return self.env["res.partner"]
+        partner = backend.record_for("res.partner", supplier)
+        if not partner:
+            partner = (
+                self.env["res.partner"]
+                .sudo()
+                .with_context(**backend.import_context())
+                .create({"name": f"SAP vendor {supplier}", "supplier_rank": 1, "ref": supplier})
+            )
+            backend.bind(partner, supplier)
+        return partner
+
+    def _stock_sap_receive(self, backend, quantity):
+        """Receive ``quantity`` (requisition unit) into the requisition's location."""
+        self.ensure_one()
+        supplier_location = self.env.ref("stock.stock_location_suppliers")
+        move = (
+            self.env["stock.move"]
+            .sudo()
+            .with_context(**backend.import_context())
+            .create(
+                {
+                    "name": f"{self.sap_po_number} / {self.name}",
+                    "origin": self.sap_po_number,
+                    "reference": self.sap_po_number,
+                    "product_id": self.product_id.id,
+                    "product_uom_qty": quantity,
+                    "product_uom": self.product_uom_id.id,
+                    "location_id": supplier_location.id,
+                    "location_dest_id": self.location_id.id,
+                    "company_id": self.company_id.id,
+                    "partner_id": self.partner_id.id,
+                    "sap_requisition_id": self.id,
+                }
+            )
+        )
+        move._action_confirm()
+        move.quantity = quantity
+        move.picked = True
+        move._action_done()
+        return move

@@ -1,0 +1,1 @@
+from . import maintenance_consume_parts
