@@ -199,6 +199,9 @@ class TestSeenStoreConcurrency(TransactionCase):
 
     def setUp(self):
         super().setUp()
+        # real cursors are needed; a registry left in test mode would hand out one shared
+        # test cursor and the workers would wait on each other forever
+        self.assertFalse(self.registry.in_test_mode(), "registry still in HttpCase test mode")
         with self.registry.cursor() as cr:  # committed: visible to the workers' transactions
             backend = api.Environment(cr, SUPERUSER_ID, {})["plant.sync.backend"].create(
                 {
@@ -220,6 +223,8 @@ class TestSeenStoreConcurrency(TransactionCase):
             # the test thread holds the registry lock: give the worker's cursor its ORM
             # transaction directly instead of looking the registry up again
             cr.transaction = api.Transaction(self.registry)
+            # never hang the suite on a lock held elsewhere: fail this worker loudly instead
+            cr.execute("SET LOCAL lock_timeout = '20s'")
             env = api.Environment(cr, SUPERUSER_ID, {})
             if barrier is not None:
                 barrier.wait(timeout=30)
