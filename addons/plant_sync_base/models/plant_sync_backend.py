@@ -159,6 +159,20 @@ class PlantSyncBackend(models.Model):
         ),
     ]
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_messages(self):
+        """The message log is the audit trail: keep it. Disable or archive instead."""
+        used = self.env["plant.sync.message"].sudo().search_count([("backend_id", "in", self.ids)])
+        if used:
+            raise UserError(
+                self.env._(
+                    "%(count)s sync messages belong to %(names)s: disable or archive it instead "
+                    "of deleting it.",
+                    count=used,
+                    names=", ".join(self.mapped("display_name")),
+                )
+            )
+
     # ---------------------------------------------------------------------------------------
     # computes
     # ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..tools import BatchPage
 
@@ -79,6 +80,20 @@ class PlantSyncFlow(models.Model):
         ("max_retries_positive", "CHECK (max_retries > 0)", "Max retries must be positive."),
         ("interval_positive", "CHECK (interval_number > 0)", "The interval must be positive."),
     ]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_messages(self):
+        """The message log is the audit trail: keep it. Disable or archive instead."""
+        used = self.env["plant.sync.message"].sudo().search_count([("flow_id", "in", self.ids)])
+        if used:
+            raise UserError(
+                self.env._(
+                    "%(count)s sync messages belong to %(names)s: disable or archive it instead "
+                    "of deleting it.",
+                    count=used,
+                    names=", ".join(self.mapped("display_name")),
+                )
+            )
 
     @api.depends("backend_id.kind")
     def _compute_channel_id(self):

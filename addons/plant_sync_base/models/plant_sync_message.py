@@ -62,10 +62,12 @@ class PlantSyncMessage(models.Model):
     _rec_names_search = ["correlation_id", "idempotency_key", "external_id"]
 
     backend_id = fields.Many2one(
-        "plant.sync.backend", required=True, ondelete="restrict", index=True, readonly=True
+        "plant.sync.backend", required=True, ondelete="cascade", index=True, readonly=True
     )
+    # cascade so that uninstalling a flow addon (its flow codes go) can remove its history;
+    # deleting a backend or flow that has messages from the UI is refused by their ondelete
     flow_id = fields.Many2one(
-        "plant.sync.flow", required=True, ondelete="restrict", index=True, readonly=True
+        "plant.sync.flow", required=True, ondelete="cascade", index=True, readonly=True
     )
     flow_code = fields.Selection(related="flow_id.code", store=True, string="Flow Code")
     company_id = fields.Many2one("res.company", index=True, readonly=True)

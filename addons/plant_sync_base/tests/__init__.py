@@ -1,4 +1,5 @@
 from . import (
+    test_audit_trail,
     test_backend,
     test_batch,
     test_circuit_breaker,
