@@ -87,6 +87,25 @@ if "cmms_maximo" in kinds:
     backends.append(cmms)
     for stage, status in zip(stages, ("WAPPR", "INPRG", "COMP"), strict=True):
         map_(cmms, "status", stage, status)
+    map_(cmms, "status", stages[0], "APPR", "inbound")
+    for maximo, odoo in (("1", "3"), ("2", "2"), ("3", "1"), ("4", "0")):  # 1 = most urgent
+        if not Mapping.search(
+            [
+                ("backend_id", "=", cmms.id),
+                ("mapping_type", "=", "priority"),
+                ("external_value", "=", maximo),
+            ],
+            limit=1,
+        ):
+            Mapping.create(
+                {
+                    "backend_id": cmms.id,
+                    "mapping_type": "priority",
+                    "direction": "both",
+                    "external_value": maximo,
+                    "odoo_value": odoo,
+                }
+            )
 
 env.cr.commit()
 flows = sum(len(b.flow_ids.filtered("enabled")) for b in backends)

@@ -104,8 +104,11 @@ class PlantSyncFlow(models.Model):
         watermark = since.replace(tzinfo=timezone.utc) if since else None
         with library_errors():
             client = backend.client()
+            # one mapped plant: SAP returns only its materials, valued at that plant; several:
+            # every material comes, those of no mapped plant are left out below
+            scope = {"plant": next(iter(plants))} if len(plants) == 1 else {}
             try:
-                for page in client.iter_material_changes(watermark):
+                for page in client.iter_material_changes(watermark, **scope):
                     rows = []
                     for material in page.rows:
                         material_plants = getattr(material, "plants", None)

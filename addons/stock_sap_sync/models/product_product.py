@@ -129,7 +129,9 @@ class ProductProduct(models.Model):
         }
         price = getattr(material, "valuation_price", None)
         if price is not None:
-            vals["sap_valuation_price"] = float(price)
+            # SAP prices are per price unit (PEINH); the field holds the price per base unit
+            price_unit = float(getattr(material, "price_unit", None) or 1.0) or 1.0
+            vals["sap_valuation_price"] = float(price) / price_unit
         return vals
 
     @api.model

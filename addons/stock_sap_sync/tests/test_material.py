@@ -28,6 +28,8 @@ class TestMaterialMaster(StockSapCase):
         )
         cls.boxed = cls.sim.store.seed_materials(1, PLANT, SLOC, prefix="BX", unit="BOX")[0]
         cls.kilo = cls.sim.store.seed_materials(1, PLANT, SLOC, prefix="KG", unit="KG")[0]
+        # a material extended only to a plant no location of this backend is mapped to
+        cls.foreign = cls.sim.store.seed_materials(1, "9900", SLOC, prefix="FP", price=99.0)[0]
 
     def bound_products(self):
         return self.env["plant.sync.binding"].search_count(
@@ -109,3 +111,26 @@ class TestMaterialMaster(StockSapCase):
         _watermark, stats = self.flow_material._stock_sap_import_materials()
         self.assertEqual(stats["invalid"], 0)
         self.assertEqual(self.backend.record_for("product.product", self.kilo).uom_id, kilogram)
+
+    def test_material_of_an_unmapped_plant_is_not_imported_and_price_is_set(self):
+        # moving average price per 10 pieces: the product keeps the price of one piece
+        with self.sim.store.transaction() as tx:
+            tx.update(
+                "A_ProductValuation",
+                {"Product": self.bulk[1], "ValuationArea": PLANT, "ValuationType": ""},
+                {
+                    "InventoryValuationProcedure": "V",
+                    "MovingAveragePrice": 45.0,
+                    "PriceUnitQty": 10,
+                },
+            )
+        _watermark, stats = self.flow_material._stock_sap_import_materials()
+        self.assertEqual(stats["created"], 1004)
+        self.assertFalse(self.backend.record_for("product.product", self.foreign))
+        self.assertFalse(self.env["product.product"].search([("default_code", "=", self.foreign)]))
+        product = self.backend.record_for("product.product", self.bulk[0])
+        self.assertEqual(product.sap_valuation_price, 3.0)
+        product = self.backend.record_for("product.product", self.sap_materials[0])
+        self.assertEqual(product.sap_valuation_price, 12.5)
+        product = self.backend.record_for("product.product", self.bulk[1])
+        self.assertEqual(product.sap_valuation_price, 4.5)
