@@ -132,7 +132,7 @@ def main() -> int:
     def stop_all(*_: object) -> None:
         for child in reversed(children):
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()  # SIGTERM: SIGINT may be ignored in background jobs
         for child in children:
             try:
                 child.wait(timeout=20)
