@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from odoo.exceptions import UserError
 from odoo.tools import config
 
 from plant_sync.crypto import ENV_VAR, SecretBox, parse_keys
@@ -82,3 +83,18 @@ class BatchPage:
     next_page_token: str | None = None
     watermark_date: Any = None
     watermark_token: str | None = None
+
+
+def refuse_unlink_with_messages(records, field_name):
+    """``@api.ondelete`` guard for backends and flows: the message log is the audit trail, so
+    deleting a record that messages point at is refused (disable or archive it instead)."""
+    used = records.env["plant.sync.message"].sudo().search_count([(field_name, "in", records.ids)])
+    if used:
+        raise UserError(
+            records.env._(
+                "%(count)s sync messages belong to %(names)s: disable or archive it instead "
+                "of deleting it.",
+                count=used,
+                names=", ".join(records.mapped("display_name")),
+            )
+        )

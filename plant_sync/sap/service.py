@@ -75,6 +75,9 @@ class SapService(Protocol):
         complete_notification: bool = False,
     ) -> StatusChange: ...
     def close_maintenance_order(self, number: str) -> StatusChange: ...
+    def iter_maintenance_order_changes(
+        self, since: datetime | None, *, plant: str = "", order_types: tuple[str, ...] = ()
+    ) -> Iterator[DeltaPage[MaintenanceOrder]]: ...
 
     # time confirmation
     def create_confirmation(

@@ -413,9 +413,9 @@ class MaintenanceRequest(models.Model):
                 "work_center": data.get("work_center") or False,
                 "control_key": data.get("control_key") or False,
             }
-            planned = (data.get("raw") or {}).get("MaintOrdOperationWorkDuration") or data.get(
-                "planned_hours"
-            )
+            planned = data.get("planned_work")
+            if planned is None:
+                planned = data.get("planned_hours")
             if planned not in (None, ""):
                 try:
                     vals["planned_hours"] = float(planned)

@@ -138,6 +138,7 @@ class PlantSyncMessage(models.Model):
             equipment=header["equipment"],
             priority=header["priority"],
             planning_plant=header["plant"],
+            planner_group=header["planner_group"] or "",
             long_text=_plain(request.description),
         )
         result = self._sap_call(
@@ -194,6 +195,8 @@ class PlantSyncMessage(models.Model):
             main_work_center=header["work_center"],
             work_center_plant=header["plant"],
             priority=header["priority"],
+            cost_center=header["cost_center"] or "",
+            planner_group=header["planner_group"] or "",
             start=request.schedule_date.date() if request.schedule_date else None,
             operations=[
                 OperationCreate(
@@ -311,14 +314,16 @@ class PlantSyncMessage(models.Model):
             if status_rank(current) < status_rank("REL"):
                 service.release_maintenance_order(number)
                 steps.append("REL")
-            if status_rank(target) >= status_rank("TECO") and status_rank(current) < 2:
+            teco_now = status_rank(current) < status_rank("TECO")
+            if status_rank(target) >= status_rank("TECO") and (
+                teco_now or request.sap_notification_number
+            ):
+                # idempotent: an order already TECO still gets its notification completed
                 service.technically_complete_maintenance_order(
                     number, complete_notification=bool(request.sap_notification_number)
                 )
-                steps.append("TECO")
-            if status_rank(target) >= status_rank("TECO") and request.sap_notification_number:
-                # the RFC transport does not complete the notification with the order
-                service.complete_notification(request.sap_notification_number)
+                if teco_now:
+                    steps.append("TECO")
             if target == "CLSD":
                 service.close_maintenance_order(number)
                 steps.append("CLSD")
@@ -445,7 +450,6 @@ class PlantSyncMessage(models.Model):
         )
 
         def confirm(service):
-            _fix_rfc_partial_confirmation(service)
             result = service.create_confirmation(data, idempotency_key=self.idempotency_key)
             order = service.get_maintenance_order(request.sap_order_number, with_operations=False)
             return result, order
@@ -620,9 +624,7 @@ class PlantSyncMessage(models.Model):
             stage = Mapping.to_odoo(
                 backend, "status", primary_status(row.get("system_status") or ""), default=False
             )
-            planned = sum(
-                float(op.raw.get("MaintOrdOperationWorkDuration") or 0) for op in order.operations
-            )
+            planned = sum(float(op.planned_work or 0) for op in order.operations)
             vals = {
                 "name": row.get("description") or self.env._("SAP order %(n)s", n=number),
                 "maintenance_type": "preventive",
@@ -633,7 +635,7 @@ class PlantSyncMessage(models.Model):
                 "sap_backend_id": backend.id,
                 "sap_order_number": number,
                 "sap_notification_number": row.get("notification") or False,
-                "sap_maintenance_plan": (row.get("maintenance_plan") or "").removeprefix("RFC:"),
+                "sap_maintenance_plan": row.get("maintenance_plan") or False,
                 "sap_status": row.get("system_status") or False,
                 "sap_user_status": row.get("user_status") or False,
                 "sap_order_etag": order.etag or row.get("etag") or False,
@@ -660,28 +662,6 @@ class PlantSyncMessage(models.Model):
                 ),
             )
         return requests
-
-
-def _fix_rfc_partial_confirmation(service):
-    """Workaround for plant_sync.sap (ConfirmationRfc): a partial confirmation is sent with
-    ``TIMETICKETS-FIN_CONF = '1'``, which SAP (and the simulator) read as an automatic *final*
-    confirmation (AFRU-AUERU: ' ' partial, 'X' final, '1' automatic final). On this service
-    instance only, a partial ticket is sent with an empty FIN_CONF. Remove once the library
-    sends ' ' itself (reported to the lead)."""
-    rfc = getattr(service, "rfc", None)
-    if service.transport != "rfc" or rfc is None:
-        return
-    invoke = rfc.invoke
-
-    def fixed_invoke(conn, name, **params):
-        if name == "BAPI_ALM_CONF_CREATE":
-            params["TIMETICKETS"] = [
-                dict(t, FIN_CONF="") if t.get("FIN_CONF") == "1" else t
-                for t in params.get("TIMETICKETS") or []
-            ]
-        return invoke(conn, name, **params)
-
-    rfc.invoke = fixed_invoke
 
 
 def _plain(html):

@@ -36,21 +36,20 @@ class SapMaintenanceCase(TransactionCase):
             equipment=cls.seed_equipment, functional_locations=2, materials=0
         )
         Backend = cls.env["plant.sync.backend"]
-        original = type(Backend)._sap_connection_values
         sim = cls.sim
 
-        def connection_values(self, transport):
-            values = original(self, transport)
-            # fast library back-off in tests; the RFC transport talks to the simulator
-            values.update(backoff=0.01, max_retry_after=0.05)
-            if transport == "rfc":
-                values["connection_factory"] = lambda: sim.rfc_connection(
-                    user=SAP_USER, passwd=SAP_PASSWORD, client="100"
-                )
-            return values
+        def rfc_connection_factory(self):
+            # the RFC transport talks to the simulator (plant_sync_base hook)
+            return lambda: sim.rfc_connection(user=SAP_USER, passwd=SAP_PASSWORD, client="100")
+
+        def connection_overrides(self, transport):
+            return {"backoff": 0.01, "max_retry_after": 0.05}  # fast library back-off in tests
 
         cls.startClassPatcher(
-            patch.object(type(Backend), "_sap_connection_values", connection_values)
+            patch.object(type(Backend), "_sap_rfc_connection_factory", rfc_connection_factory)
+        )
+        cls.startClassPatcher(
+            patch.object(type(Backend), "_sap_connection_overrides", connection_overrides)
         )
         cls.company = cls.env.ref("base.main_company")
         cls.backend = Backend.create(

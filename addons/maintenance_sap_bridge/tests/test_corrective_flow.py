@@ -40,6 +40,7 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
         self.assertEqual(sap_notif["NotificationText"], "Pump leaking at the seal")
         self.assertEqual(request.sap_cost_center, "10101101")
         self.assertEqual(request.sap_planner_group, "I01")
+        self.assertEqual(sap_notif["MaintenancePlannerGroup"], "I01", "planner group sent")
         self.assertEqual(self.backend.external_id_for(request), notification)
         # planner approves the request: order created for the notification and released
         with trap_jobs() as trap:
@@ -51,6 +52,8 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
         self.assertEqual(sap_order["_status"], "REL")
         self.assertEqual(sap_order["MaintenanceNotification"], notification)
         self.assertEqual(sap_order["MainWorkCenter"], "RES-0100")
+        self.assertEqual(sap_order["CostCenter"], "10101101", "mapped cost center sent")
+        self.assertEqual(sap_order["MaintenancePlannerGroup"], "I01", "planner group sent")
         self.assertEqual(request.sap_status_code, "REL")
         self.assertEqual(request.sap_operation_ids.mapped("number"), ["0010"])
         # technicians log labour; the planner approves; the confirmations are posted
@@ -75,6 +78,9 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
             {"posted"},
             (self.messages(line1) | self.messages(line2)).mapped("error_human"),
         )
+        partial = self.sap_confirmations(order)
+        self.assertEqual([c["IsFinalConfirmation"] for c in partial], [0, 0], "partial stays")
+        self.assertEqual(self.sap_order(order)["SystemStatusText"], "REL PCNF")
         # completion: a last line becomes the final confirmation, then TECO
         with trap_jobs() as trap:
             line3 = Labour.with_user(self.technician).create(

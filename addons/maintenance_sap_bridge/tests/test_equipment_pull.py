@@ -96,6 +96,26 @@ class TestEquipmentPullRfc(SapMaintenanceCase):
         Equipment = self.env["maintenance.equipment"]
         equipment = Equipment.search([("sap_equipment_number", "!=", False)])
         self.assertEqual(len(equipment), 120)
+        # functional locations come over RFC too (IFLOT with ERDAT/AEDAT), and the equipment
+        # carries plant, work center and location (EQUZ/ILOA)
+        locations = self.env["maintenance.functional.location"].search(
+            [("code", "in", self.master["functional_locations"])]
+        )
+        self.assertEqual(len(locations), 2)
+        self.assertEqual(set(locations.mapped("plant")), {"1010"})
+        self.assertFalse(
+            self.env["plant.sync.exception"].search_count(
+                [("flow_id", "=", self.flows["master"].id)]
+            ),
+            "nothing skipped",
+        )
+        first = equipment.filtered(lambda e: e.sap_equipment_number == self.master["equipment"][0])
+        self.assertEqual(first.sap_plant, "1010")
+        self.assertEqual(first.sap_work_center, "RES-0100")
+        self.assertEqual(first.maintenance_team_id, self.team, "work center RES-0100 -> team")
+        self.assertEqual(
+            first.sap_functional_location_id.code, self.master["functional_locations"][0]
+        )
         self.env.cr.execute(
             "UPDATE maintenance_equipment SET sap_last_sync = '2000-01-01' WHERE id IN %s",
             (tuple(equipment.ids),),

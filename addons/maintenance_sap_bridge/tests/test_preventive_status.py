@@ -129,21 +129,8 @@ class TestPreventiveAndStatusOData(SapMaintenanceCase):
 
 @tagged("post_install", "-at_install")
 class TestPreventiveAndStatusRfc(TestPreventiveAndStatusOData):
-    """Over RFC the order tables carry no maintenance plan: preventive orders are recognised
-    by their order type (flow setting, PM03 by default)."""
+    """The same scenarios over RFC: the order delta reads AUFK/AFIH/AFKO (maintenance plan
+    AFIH-WARPL) with RFC_READ_TABLE."""
 
     transport = "rfc"
     allow_inherited_tests_method = True
-
-    def test_preventive_order_pulled_once_with_operations_and_team(self):
-        number = self._plan_order()
-        self.pull("order_pull")
-        request = self.env["maintenance.request"].search([("sap_order_number", "=", number)])
-        self.assertEqual(len(request), 1)
-        self.assertEqual(request.maintenance_type, "preventive")
-        self.assertEqual(request.sap_maintenance_plan, "PM03")
-        self.assertEqual(request.sap_operation_ids.mapped("number"), ["0010", "0020"])
-        self.pull("order_pull")
-        self.assertEqual(
-            self.env["maintenance.request"].search_count([("sap_order_number", "=", number)]), 1
-        )

@@ -11,7 +11,7 @@ from odoo.osv.expression import OR
 from plant_sync.errors import ConfigurationError, outcome_of
 from plant_sync.urlguard import check_url
 
-from ..tools import IMPORT_CONTEXT_KEY, advisory_lock_key, secret_box
+from ..tools import IMPORT_CONTEXT_KEY, advisory_lock_key, refuse_unlink_with_messages, secret_box
 
 _logger = logging.getLogger(__name__)
 
@@ -161,17 +161,7 @@ class PlantSyncBackend(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_messages(self):
-        """The message log is the audit trail: keep it. Disable or archive instead."""
-        used = self.env["plant.sync.message"].sudo().search_count([("backend_id", "in", self.ids)])
-        if used:
-            raise UserError(
-                self.env._(
-                    "%(count)s sync messages belong to %(names)s: disable or archive it instead "
-                    "of deleting it.",
-                    count=used,
-                    names=", ".join(self.mapped("display_name")),
-                )
-            )
+        refuse_unlink_with_messages(self, "backend_id")
 
     # ---------------------------------------------------------------------------------------
     # computes
@@ -403,7 +393,26 @@ class PlantSyncBackend(models.Model):
                 "saprouter": backend.rfc_saprouter or "",
             }
             values["rfc_params"] = {k: v for k, v in params.items() if v}
+            factory = backend._sap_rfc_connection_factory()
+            if factory is not None:
+                values["connection_factory"] = factory
+        values.update(backend._sap_connection_overrides(transport))
         return values
+
+    def _sap_rfc_connection_factory(self):
+        """Hook: a callable without arguments returning a pyrfc-compatible connection for the
+        RFC transport (``call(name, **params)``, ``close()``), or None (default) to open pyrfc
+        connections with the backend's RFC settings. Override it in an addon that reaches SAP
+        another way (e.g. an RFC gateway), or in tests with ``patch.object`` pointing at the SAP
+        simulator's ``rfc_connection``."""
+        self.ensure_one()
+
+    def _sap_connection_overrides(self, transport):
+        """Hook: extra ``SapConnectionConfig`` settings for ``transport`` (e.g. retry
+        ``backoff``/``max_retry_after``, ``service_paths``, ``rfc_page_size``) applied over the
+        backend's values; none by default. Unknown keys are ignored."""
+        self.ensure_one()
+        return {}
 
     def _make_sap_service(self, transport):
         try:

@@ -3,9 +3,8 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
-from ..tools import BatchPage
+from ..tools import BatchPage, refuse_unlink_with_messages
 
 _logger = logging.getLogger(__name__)
 
@@ -83,17 +82,7 @@ class PlantSyncFlow(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_messages(self):
-        """The message log is the audit trail: keep it. Disable or archive instead."""
-        used = self.env["plant.sync.message"].sudo().search_count([("flow_id", "in", self.ids)])
-        if used:
-            raise UserError(
-                self.env._(
-                    "%(count)s sync messages belong to %(names)s: disable or archive it instead "
-                    "of deleting it.",
-                    count=used,
-                    names=", ".join(self.mapped("display_name")),
-                )
-            )
+        refuse_unlink_with_messages(self, "flow_id")
 
     @api.depends("backend_id.kind")
     def _compute_channel_id(self):
@@ -235,18 +224,31 @@ class PlantSyncFlow(models.Model):
     def _job_pull_page(self, page_token=None, run_started=None):
         """Job: pull one page of changes since the watermark, enqueue one inbound message per
         item, then enqueue the next page (so that every page commits on its own). The
-        watermark moves only after the last page."""
+        watermark moves only after the last page. Inbound messages the handler enqueued itself
+        during this job (``plant.sync.message.enqueue(..., direction="inbound")``, e.g. one per
+        page of rows) are scheduled like the items: processed right away, not at the next
+        dispatcher run."""
         self.ensure_one()
         flow = self.sudo()
         if not flow.enabled:
             return "flow disabled"
         run_started = run_started or fields.Datetime.to_string(fields.Datetime.now())
         handler = getattr(flow, f"_plant_sync_pull_{flow.code}")
+        Message = self.env["plant.sync.message"]
+        # messages the handler enqueues itself (e.g. one per page of rows) are scheduled too
+        last_id = Message.sudo().search([], order="id desc", limit=1).id or 0
         page = handler(since=flow.watermark_date, token=flow.watermark_token, page_token=page_token)
         if not isinstance(page, BatchPage):
             page = BatchPage(**page)
-        Message = self.env["plant.sync.message"]
-        messages = Message
+        messages = Message.sudo().search(
+            [
+                ("id", ">", last_id),
+                ("flow_id", "=", flow.id),
+                ("direction", "=", "inbound"),
+                ("state", "=", "pending"),
+                ("job_uuid", "=", False),
+            ]
+        )
         for item in page.items:
             messages |= Message.enqueue(
                 flow,

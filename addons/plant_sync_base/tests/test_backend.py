@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.exceptions import ValidationError
 from odoo.tests.common import tagged
 
@@ -37,6 +39,43 @@ class TestBackend(PlantSyncCase):
         self.assertFalse(backend.last_check_ok)
         self.assertNotIn("Wrong#Pw1", action["params"]["message"])
         self.assertNotIn("Wrong#Pw1", backend.last_check_result)
+
+    def test_rfc_connection_factory_and_config_hooks(self):
+        if SapSimulator is None:
+            self.skipTest("plant_sync.simulators.sap is not available")
+        sim = SapSimulator(users={"PLANT_SYNC": "Secret#1"}).start()
+        self.addCleanup(sim.stop)
+        master = sim.seed_master_data(equipment=1, functional_locations=1, materials=0)
+        backend = self.env["plant.sync.backend"].create(
+            {
+                "name": "S4H simulator over RFC",
+                "kind": "sap_rfc",
+                "sap_client": "100",
+                "username": "PLANT_SYNC",
+                "password": "Secret#1",
+            }
+        )
+        Backend = type(backend)
+
+        def factory(self):
+            return lambda: sim.rfc_connection(user="PLANT_SYNC", passwd="Secret#1", client="100")
+
+        with (
+            patch.object(Backend, "_sap_rfc_connection_factory", factory),
+            patch.object(Backend, "_sap_connection_overrides", lambda self, t: {"backoff": 0.01}),
+        ):
+            service = backend.client()
+            try:
+                self.assertEqual(service.transport, "rfc")
+                self.assertEqual(service.config.backoff, 0.01)
+                floc = service.get_functional_location(master["functional_locations"][0])
+                self.assertEqual(floc.maintenance_plant, "1010")
+            finally:
+                service.close()
+        # production default: no factory (pyrfc with the backend's settings), no overrides
+        values = backend._sap_connection_values("rfc")
+        self.assertNotIn("connection_factory", values)
+        self.assertNotIn("backoff", values)
 
     def test_endpoint_guard_refuses_loopback_and_http_unless_allowed(self):
         Backend = self.env["plant.sync.backend"]

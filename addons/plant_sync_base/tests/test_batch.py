@@ -84,6 +84,44 @@ class TestBatchFlows(PlantSyncCase):
 
 
 @tagged("post_install", "-at_install")
+class TestBatchPullEnqueuingItself(PlantSyncCase):
+    """A pull handler may enqueue its inbound messages itself (one per page of rows): the page
+    job schedules them like its items, they do not wait for the next dispatcher run."""
+
+    def test_messages_enqueued_by_the_handler_are_scheduled(self):
+        self.flow.write({"mode": "batch", "interval_number": 1, "interval_type": "hours"})
+        applied = []
+
+        def pull(flow, since, token, page_token):
+            for page in ("rows-1", "rows-2"):
+                self.env["plant.sync.message"].enqueue(
+                    flow, None, {"equipment": page}, key_parts=(page,), direction="inbound"
+                )
+            return BatchPage(watermark_token="done")
+
+        def run_inbound(message):
+            applied.append(message.get_payload()["equipment"])
+            return {"applied": applied[-1]}
+
+        Flow = type(self.env["plant.sync.flow"])
+        Message = type(self.env["plant.sync.message"])
+        with (
+            patch.object(Flow, f"_plant_sync_pull_{TEST_FLOW}", pull, create=True),
+            patch.object(Message, f"_plant_sync_run_{TEST_FLOW}", run_inbound, create=True),
+            trap_jobs() as trap,
+        ):
+            self.flow._run_batch_now()
+            trap.perform_enqueued_jobs()  # the page job
+            processing = [j for j in trap.enqueued_jobs if j.method_name == "_job_process"]
+            self.assertEqual(len(processing), 2, "scheduled by the page job")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(sorted(applied), ["rows-1", "rows-2"])
+        messages = self.env["plant.sync.message"].search([("flow_id", "=", self.flow.id)])
+        self.assertEqual(set(messages.mapped("state")), {"done"})
+        self.assertEqual(self.flow.watermark_token, "done")
+
+
+@tagged("post_install", "-at_install")
 class TestRetention(PlantSyncCase):
     def test_retention_blanks_old_done_payloads_only(self):
         with trap_jobs() as trap:

@@ -134,7 +134,9 @@ class ConfirmationRfc(RfcBase):
         ticket = {
             "ORDERID": alpha(data.order, 12),
             "OPERATION": data.operation,
-            "FIN_CONF": "X" if data.final else "1",
+            # AFRU-AUERU: ' ' partial, 'X' final, '1' automatic final (SAP decides by the
+            # remaining work): a partial confirmation must leave FIN_CONF initial
+            "FIN_CONF": "X" if data.final else "",
             "CLEAR_RES": "X" if data.final else "",
             "ACT_WORK": str(data.actual_work),
             "UN_WORK": data.work_unit,

@@ -5,8 +5,10 @@ ValidityEndDate; the current time segment is read); API_FUNCTIONALLOCATION_SRV �
 shared/reference; follows SAP's published "Functional Location" OData V2 API, entity set
 A_FunctionalLocation. Deltas filter ``LastChangeDateTime gt <watermark>``.
 RFC: BAPI_EQUI_GETDETAIL for one equipment; deltas with RFC_READ_TABLE on EQUI (ERDAT/AEDAT,
-day granularity: rows of the watermark day are delivered again — consumers upsert) and
-EQKT texts; functional locations from IFLOT (+ IFLOTX texts when the system has them).
+day granularity: rows of the watermark day are delivered again — consumers upsert), EQKT
+texts, the current EQUZ time segment (planning plant IWERK, work center GEWRK — resolved
+through CRHD when SAP returns the numeric object id —, location ILOAN) and ILOA (functional
+location TPLNR, maintenance plant SWERK); functional locations from IFLOT (ERDAT/AEDAT).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ...errors import IntegrationError
 from ..models import DeltaPage
 from ..odata.query import eq
 from ..rfc.client import abap_literal
@@ -161,6 +164,7 @@ class EquipmentRfc(RfcBase):
                 rows = [r for r in rows if r["EQUNR"] not in seen]
                 seen.update(r["EQUNR"] for r in rows)
                 texts = self._texts(rows)
+                locations = self._locations(rows)
                 page = []
                 for row in rows:
                     changed = max(
@@ -176,11 +180,69 @@ class EquipmentRfc(RfcBase):
                     )
                     if changed and (watermark is None or changed > watermark):
                         watermark = changed
-                    page.append(self._from_equi(row, texts.get(row["EQUNR"], ""), changed))
+                    equipment = self._from_equi(row, texts.get(row["EQUNR"], ""), changed)
+                    location = locations.get(row["EQUNR"], {})
+                    equipment.planning_plant = s(location, "IWERK")
+                    equipment.maintenance_plant = s(location, "SWERK") or s(location, "IWERK")
+                    equipment.work_center = s(location, "ARBPL")
+                    equipment.functional_location = s(location, "TPLNR")
+                    equipment.raw = {**row, **location}
+                    page.append(equipment)
                 if plant:
                     page = [e for e in page if e.maintenance_plant in ("", plant)]
                 if page:
                     yield DeltaPage(rows=page, watermark=watermark)
+
+    def _range(self, table: str, key: str, fields: list[str], keys: list[str]) -> list[dict]:
+        """Rows of ``table`` whose ``key`` is one of ``keys`` (one key-range read)."""
+        keys = sorted({k for k in keys if k})
+        if not keys:
+            return []
+        where = [f"{key} >= {abap_literal(keys[0])}", f"{key} <= {abap_literal(keys[-1])}"]
+        wanted = set(keys)
+        return [
+            row
+            for page in self.rfc.iter_table(table, fields, where)
+            for row in page
+            if row.get(key) in wanted
+        ]
+
+    def _locations(self, rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+        """Per EQUNR: the current EQUZ segment (IWERK, GEWRK, ILOAN) with its ILOA location
+        (TPLNR, SWERK) and the work center (ARBPL)."""
+        segments: dict[str, dict[str, str]] = {}
+        equz = ["EQUNR", "DATBI", "IWERK", "GEWRK", "ILOAN"]
+        for row in self._range("EQUZ", "EQUNR", equz, [r["EQUNR"] for r in rows]):
+            current = segments.get(row["EQUNR"])
+            if current is None or s(row, "DATBI") > s(current, "DATBI"):
+                segments[row["EQUNR"]] = dict(row)
+        iloa = {
+            row["ILOAN"]: row
+            for row in self._range(
+                "ILOA",
+                "ILOAN",
+                ["ILOAN", "TPLNR", "SWERK"],
+                [s(r, "ILOAN") for r in segments.values()],
+            )
+        }
+        centers = self._work_centers(
+            [s(r, "GEWRK") for r in segments.values() if s(r, "GEWRK").isdigit()]
+        )
+        for segment in segments.values():
+            location = iloa.get(s(segment, "ILOAN"), {})
+            segment.update(TPLNR=s(location, "TPLNR"), SWERK=s(location, "SWERK"))
+            segment["ARBPL"] = centers.get(s(segment, "GEWRK"), s(segment, "GEWRK"))
+        return segments
+
+    def _work_centers(self, object_ids: list[str]) -> dict[str, str]:
+        """CRHD object id -> work center (ARBPL); empty when CRHD cannot be read."""
+        if not object_ids:
+            return {}
+        try:
+            rows = self._range("CRHD", "OBJID", ["OBJTY", "OBJID", "ARBPL"], object_ids)
+        except IntegrationError:
+            return {}
+        return {row["OBJID"]: s(row, "ARBPL") for row in rows if s(row, "OBJTY") in ("", "A")}
 
     def _texts(self, rows: list[dict[str, str]]) -> dict[str, str]:
         if not rows:
@@ -223,27 +285,35 @@ class EquipmentRfc(RfcBase):
     def iter_functional_location_changes(
         self, since: datetime | None, *, plant: str = ""
     ) -> Iterator[DeltaPage[FunctionalLocation]]:
-        where = [f"IWERK = {abap_literal(plant)}"] if plant else []
-        if since is not None:
-            where.append(f"AEDAT >= '{abap_date(since)}'")
         watermark = since
-        fields = ["TPLNR", "FLTYP", "IWERK", "ERDAT", "AEDAT"]
-        for rows in self.rfc.iter_table("IFLOT", fields, where):
-            page = []
-            for row in rows:
-                changed = from_abap_date(row.get("AEDAT")) or from_abap_date(row.get("ERDAT"))
-                if changed and (watermark is None or changed > watermark):
-                    watermark = changed
-                page.append(
-                    FunctionalLocation(
-                        id=s(row, "TPLNR"),
-                        category=s(row, "FLTYP"),
-                        maintenance_plant=s(row, "IWERK"),
-                        changed_at=changed,
-                        raw=row,
+        fields = ["TPLNR", "FLTYP", "IWERK", "TPLMA", "ERDAT", "AEDAT"]
+        seen: set[str] = set()
+        # created since (ERDAT), then changed since (AEDAT stays initial until a change)
+        passes = [[]] if since is None else [["ERDAT"], ["AEDAT"]]
+        for date_fields in passes:
+            where = [f"IWERK = {abap_literal(plant)}"] if plant else []
+            where += [f"{f} >= '{abap_date(since)}'" for f in date_fields]
+            for rows in self.rfc.iter_table("IFLOT", fields, where):
+                rows = [r for r in rows if r["TPLNR"] not in seen]
+                seen.update(r["TPLNR"] for r in rows)
+                page = []
+                for row in rows:
+                    dates = [from_abap_date(row.get("AEDAT")), from_abap_date(row.get("ERDAT"))]
+                    changed = max((d for d in dates if d), default=None)
+                    if changed and (watermark is None or changed > watermark):
+                        watermark = changed
+                    page.append(
+                        FunctionalLocation(
+                            id=s(row, "TPLNR"),
+                            category=s(row, "FLTYP"),
+                            maintenance_plant=s(row, "IWERK"),
+                            superior=s(row, "TPLMA"),
+                            changed_at=changed,
+                            raw=row,
+                        )
                     )
-                )
-            yield DeltaPage(rows=page, watermark=watermark)
+                if page:
+                    yield DeltaPage(rows=page, watermark=watermark)
 
 
 __all__ = ["Equipment", "EquipmentOData", "EquipmentRfc", "FunctionalLocation"]

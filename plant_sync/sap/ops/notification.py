@@ -41,6 +41,12 @@ class NotificationCreate:
     reported_by: str = ""
     malfunction_start: datetime | None = None
     breakdown: bool = False
+    # optional responsibility data (OData MaintenancePlannerGroup / MainWorkCenter /
+    # MainWorkCenterPlant; RFC NOTIFHEADER-PLANGROUP / PM_WKCTR_C / MAINTPLANT). The notification
+    # has no cost center in API_MAINTNOTIFICATION nor in BAPI2080_NOTHDRI: it is set on the order.
+    planner_group: str = ""
+    main_work_center: str = ""
+    work_center_plant: str = ""
 
 
 @dataclass
@@ -104,6 +110,9 @@ class NotificationOData(ODataBase):
         optional = {
             "MaintPriority": data.priority,
             "MaintenancePlanningPlant": data.planning_plant,
+            "MaintenancePlannerGroup": data.planner_group,
+            "MainWorkCenter": data.main_work_center,
+            "MainWorkCenterPlant": data.work_center_plant,
             "MaintNotifLongTextForEdit": data.long_text,
             "ReportedByUser": data.reported_by,
             "MalfunctionStartDate": format_datetime(data.malfunction_start),
@@ -160,6 +169,8 @@ class NotificationRfc(RfcBase):
             "EQUIPMENT": data.equipment,
             "FUNCT_LOC": data.functional_location,
             "PLANPLANT": data.planning_plant,
+            "PLANGROUP": data.planner_group,
+            "PM_WKCTR_C": data.main_work_center,
             "REPORTEDBY": data.reported_by,
             "BREAKDOWN": "X" if data.breakdown else "",
         }

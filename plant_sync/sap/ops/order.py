@@ -15,18 +15,18 @@ returns the operations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from ...errors import BusinessRuleError
-from ..models import CreateResult, Message, StatusChange
-from ..odata.query import eq, format_datetime, format_decimal
+from ..models import CreateResult, DeltaPage, Message, StatusChange
+from ..odata.query import and_, eq, format_datetime, format_decimal, or_
 from ..rfc.client import abap_literal
 from ..rfc.returns import check_return, return_rows
-from .base import ODataBase, RfcBase, abap_date, alpha, require, s
+from .base import ODataBase, RfcBase, abap_date, alpha, dt, from_abap_date, require, s
 
 SERVICE = "API_MAINTENANCEORDER"
 ENTITY = "MaintenanceOrder"
@@ -61,6 +61,10 @@ class OrderCreate:
     start: date | None = None
     end: date | None = None
     operations: list[OperationCreate] = field(default_factory=list)
+    # optional account assignment / responsibility (OData CostCenter, MaintenancePlannerGroup;
+    # RFC IT_HEADER-COSTCENTER, -PLANGROUP of BAPI_ALM_ORDER_HEADERS_I)
+    cost_center: str = ""
+    planner_group: str = ""
 
 
 @dataclass
@@ -71,6 +75,17 @@ class OrderOperation:
     plant: str = ""
     control_key: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    planned_work: Decimal | None = None  # MaintOrdOperationWorkDuration / WORK_ACTIVITY
+    work_unit: str = ""  # MaintOrdOpWorkDurationUnit / UN_WORK
+
+
+def _work(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
 
 
 @dataclass
@@ -110,6 +125,15 @@ class MaintenanceOrder:
     operations: list[OrderOperation] = field(default_factory=list)
     etag: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # header details filled by reads and by :meth:`iter_maintenance_order_changes`
+    maintenance_plan: str = ""  # OData MaintenancePlan, RFC AFIH-WARPL
+    user_status: str = ""  # OData UserStatusText (RFC: not read, empty)
+    planner_group: str = ""  # MaintenancePlannerGroup, AFIH-INGPR
+    cost_center: str = ""  # CostCenter, AUFK-KOSTL
+    work_center_plant: str = ""  # MainWorkCenterPlant, AUFK-WAWRK
+    start: datetime | None = None  # basic start (MaintOrdBasicStartDateTime, AFKO-GSTRP)
+    end: datetime | None = None  # basic finish (MaintOrdBasicEndDateTime, AFKO-GLTRP)
+    changed_at: datetime | None = None  # LastChangeDateTime (RFC: AUFK-AEDAT/ERDAT, a day)
 
 
 def _external(number: str) -> str:
@@ -169,13 +193,29 @@ class _Transitions:
         reference_time: datetime | None = None,
         complete_notification: bool = False,
     ) -> StatusChange:
+        """TECO. With ``complete_notification`` the order's notification is completed too (OData
+        asks SetMaintOrdToTechCompleted for it; BAPI_ALM_ORDER_MAINTAIN has no such option, so
+        RFC closes it with BAPI_ALM_NOTIF_CLOSE after the TECO commit). Both transports then
+        make sure it is completed, also when the order already was TECO (idempotent)."""
         action = self._status_action(
             number,
             "teco",
             reference_time=reference_time,
             complete_notification=complete_notification,
         )
-        return self._transition(number, lambda st: st.technically_completed, action)
+        change = self._transition(number, lambda st: st.technically_completed, action)
+        if complete_notification:
+            self._complete_order_notification(number, reference_time)
+        return change
+
+    def _complete_order_notification(self, number: str, reference_time: datetime | None) -> None:
+        complete = getattr(self, "complete_notification", None)
+        get_order = getattr(self, "get_maintenance_order", None)
+        if complete is None or get_order is None:  # pragma: no cover - mixin used alone
+            return
+        notification = get_order(number, with_operations=False).notification
+        if notification:
+            complete(notification, reference_time=reference_time)
 
     def close_maintenance_order(self, number: str) -> StatusChange:
         return self._transition(number, lambda st: st.closed, self._status_action(number, "close"))
@@ -190,6 +230,8 @@ def _op_from_odata(row: dict[str, Any]) -> OrderOperation:
         plant=s(row, "Plant"),
         control_key=s(row, "OperationControlKey"),
         raw=row,
+        planned_work=_work(row.get("MaintOrdOperationWorkDuration")),
+        work_unit=s(row, "MaintOrdOpWorkDurationUnit"),
     )
 
 
@@ -211,7 +253,19 @@ def _from_odata(row: dict[str, Any], etag: str = "") -> MaintenanceOrder:
         operations=[_op_from_odata(op) for op in ops if isinstance(op, dict)],
         etag=etag or str((row.get("__metadata") or {}).get("etag", "")),
         raw=row,
+        maintenance_plan=s(row, "MaintenancePlan"),
+        user_status=s(row, "UserStatusText"),
+        planner_group=s(row, "MaintenancePlannerGroup"),
+        cost_center=s(row, "CostCenter"),
+        work_center_plant=s(row, "MainWorkCenterPlant"),
+        start=dt(row.get("MaintOrdBasicStartDateTime") or row.get("MaintOrdBasicStartDate")),
+        end=dt(row.get("MaintOrdBasicEndDateTime") or row.get("MaintOrdBasicEndDate")),
+        changed_at=dt(row.get("LastChangeDateTime")),
     )
+
+
+def _type_filter(order_types: tuple[str, ...] | list[str]) -> set[str]:
+    return {t.strip().upper() for t in order_types or () if t and t.strip()}
 
 
 class OrderOData(ODataBase, _Transitions):
@@ -229,8 +283,10 @@ class OrderOData(ODataBase, _Transitions):
             "MainWorkCenter": data.main_work_center,
             "MainWorkCenterPlant": data.work_center_plant,
             "MaintPriority": data.priority,
-            "MaintOrdBasicStartDate": format_datetime(data.start),
-            "MaintOrdBasicEndDate": format_datetime(data.end),
+            "CostCenter": data.cost_center,
+            "MaintenancePlannerGroup": data.planner_group,
+            "MaintOrdBasicStartDateTime": format_datetime(data.start),
+            "MaintOrdBasicEndDateTime": format_datetime(data.end),
         }
         payload: dict[str, Any] = {k: v for k, v in header.items() if v}
         payload[REF_FIELD] = idempotency_key
@@ -274,6 +330,23 @@ class OrderOData(ODataBase, _Transitions):
         entity = self._svc(SERVICE).get(ENTITY, number, expand=expand)
         return _from_odata(entity.data, entity.etag)
 
+    def iter_maintenance_order_changes(
+        self, since: datetime | None, *, plant: str = "", order_types: tuple[str, ...] = ()
+    ) -> Iterator[DeltaPage[MaintenanceOrder]]:
+        """Order headers (no operations) changed after ``since`` (all when ``None``), oldest
+        first, page by page: ``LastChangeDateTime`` delta on MaintenanceOrder, optionally of one
+        planning plant and of some order types. Each page carries its watermark."""
+        types = sorted(_type_filter(order_types))
+        return self._svc(SERVICE).iter_delta(
+            ENTITY,
+            since,
+            filter=and_(
+                eq("MaintenancePlanningPlant", plant) if plant else None,
+                or_(*(eq("MaintenanceOrderType", t) for t in types)) if types else None,
+            ),
+            convert=_from_odata,
+        )
+
     def get_maintenance_order_status(self, number: str) -> OrderStatus:
         entity = self._svc(SERVICE).get(
             ENTITY, number, select=["MaintenanceOrder", "SystemStatusText"]
@@ -315,6 +388,8 @@ class OrderRfc(RfcBase, _Transitions):
             "MN_WK_CTR": data.main_work_center,
             "PLANT": data.work_center_plant,
             "PRIORITY": data.priority,
+            "COSTCENTER": data.cost_center,
+            "PLANGROUP": data.planner_group,
             "START_DATE": abap_date(data.start) if data.start else "",
             "FINISH_DATE": abap_date(data.end) if data.end else "",
             "DEVICEDATA": idempotency_key,
@@ -361,27 +436,62 @@ class OrderRfc(RfcBase, _Transitions):
         self, number: str, *, with_operations: bool = True
     ) -> MaintenanceOrder:
         key = [f"AUFNR = {abap_literal(alpha(number, 12))}"]
-        aufk = require(
-            self._read_one("AUFK", ["AUFNR", "AUART", "KTEXT", "WERKS"], key), f"Order {number}"
-        )
-        afih = (
-            self._read_one("AFIH", ["AUFNR", "EQUNR", "QMNUM", "IWERK", "DEVICEDATA", "STAT"], key)
-            or {}
-        )
-        order = MaintenanceOrder(
-            number=_external(aufk["AUFNR"]),
-            order_type=s(aufk, "AUART"),
-            description=s(aufk, "KTEXT"),
-            notification=_external(s(afih, "QMNUM")),
-            equipment=_external(s(afih, "EQUNR")),
-            planning_plant=s(afih, "IWERK") or s(aufk, "WERKS"),
-            reference=s(afih, "DEVICEDATA"),
-            status=OrderStatus(_external(aufk["AUFNR"]), s(afih, "STAT")),
-            raw={**aufk, **afih},
-        )
+        aufk = require(self._read_one("AUFK", AUFK_FIELDS, key), f"Order {number}")
+        afih = self._read_one("AFIH", AFIH_FIELDS, key) or {}
+        afko = self._read_one("AFKO", AFKO_FIELDS, key) or {}
+        order = _from_tables(aufk, afih, afko)
         if with_operations:
             order.operations = self._operations(alpha(number, 12))
         return order
+
+    def iter_maintenance_order_changes(
+        self, since: datetime | None, *, plant: str = "", order_types: tuple[str, ...] = ()
+    ) -> Iterator[DeltaPage[MaintenanceOrder]]:
+        """Order headers (no operations) created or changed since ``since`` (all when
+        ``None``) with RFC_READ_TABLE: AUFK by ERDAT, then by AEDAT (day granularity: orders of
+        the watermark day are delivered again — consumers upsert), joined with AFIH (planning
+        plant, status, maintenance plan WARPL, planner group INGPR) and AFKO (basic dates)."""
+        types = _type_filter(order_types)
+        seen: set[str] = set()
+        watermark = since
+        passes = [[]] if since is None else [["ERDAT"], ["AEDAT"]]
+        for date_fields in passes:
+            where = [f"{f} >= '{abap_date(since)}'" for f in date_fields]
+            if len(types) == 1:
+                where.append(f"AUART = {abap_literal(next(iter(types)))}")
+            for rows in self.rfc.iter_table("AUFK", AUFK_FIELDS, where):
+                rows = [r for r in rows if r["AUFNR"] not in seen]
+                seen.update(r["AUFNR"] for r in rows)
+                if types:
+                    rows = [r for r in rows if s(r, "AUART").upper() in types]
+                afih = self._by_order("AFIH", AFIH_FIELDS, rows)
+                afko = self._by_order("AFKO", AFKO_FIELDS, rows)
+                page = []
+                for row in rows:
+                    order = _from_tables(
+                        row, afih.get(row["AUFNR"], {}), afko.get(row["AUFNR"], {})
+                    )
+                    if plant and order.planning_plant != plant:
+                        continue
+                    if order.changed_at and (watermark is None or order.changed_at > watermark):
+                        watermark = order.changed_at
+                    page.append(order)
+                if page:
+                    yield DeltaPage(rows=page, watermark=watermark)
+
+    def _by_order(
+        self, table: str, fields: list[str], rows: list[dict[str, str]]
+    ) -> dict[str, dict[str, str]]:
+        """``table`` rows of the orders in ``rows`` (one key range read), by AUFNR."""
+        if not rows:
+            return {}
+        keys = sorted(r["AUFNR"] for r in rows)
+        where = [f"AUFNR >= {abap_literal(keys[0])}", f"AUFNR <= {abap_literal(keys[-1])}"]
+        wanted = set(keys)
+        found: dict[str, dict[str, str]] = {}
+        for page in self.rfc.iter_table(table, fields, where):
+            found.update({r["AUFNR"]: r for r in page if r["AUFNR"] in wanted})
+        return found
 
     def _operations(self, number: str) -> list[OrderOperation]:
         result = self.retrier.read(
@@ -396,6 +506,8 @@ class OrderRfc(RfcBase, _Transitions):
                 plant=s(op, "PLANT"),
                 control_key=s(op, "CONTROL_KEY"),
                 raw=dict(op),
+                planned_work=_work(op.get("WORK_ACTIVITY")),
+                work_unit=s(op, "UN_WORK"),
             )
             for op in result.get("ET_OPERATIONS") or []
         ]
@@ -420,8 +532,42 @@ class OrderRfc(RfcBase, _Transitions):
         return run
 
     def _status_action(self, number: str, target: str, **_options: Any) -> Callable[[], None]:
-        # BAPI_ALM_ORDER_MAINTAIN has no reference time / notification completion option
+        # BAPI_ALM_ORDER_MAINTAIN has no reference time / notification completion option: the
+        # notification is completed after TECO (technically_complete_maintenance_order)
         return self._maintain(number, RFC_STATUS_METHODS[target])
+
+
+AUFK_FIELDS = ["AUFNR", "AUART", "KTEXT", "WERKS", "VAPLZ", "WAWRK", "KOSTL", "ERDAT", "AEDAT"]
+AFIH_FIELDS = ["AUFNR", "EQUNR", "QMNUM", "IWERK", "INGPR", "WARPL", "DEVICEDATA", "STAT"]
+AFKO_FIELDS = ["AUFNR", "GSTRP", "GLTRP"]
+
+
+def _from_tables(
+    aufk: dict[str, str], afih: dict[str, str], afko: dict[str, str]
+) -> MaintenanceOrder:
+    number = _external(aufk["AUFNR"])
+    changed = [
+        d for d in (from_abap_date(aufk.get("AEDAT")), from_abap_date(aufk.get("ERDAT"))) if d
+    ]
+    return MaintenanceOrder(
+        number=number,
+        order_type=s(aufk, "AUART"),
+        description=s(aufk, "KTEXT"),
+        notification=_external(s(afih, "QMNUM")),
+        equipment=_external(s(afih, "EQUNR")),
+        planning_plant=s(afih, "IWERK") or s(aufk, "WERKS"),
+        main_work_center=s(aufk, "VAPLZ"),
+        reference=s(afih, "DEVICEDATA"),
+        status=OrderStatus(number, s(afih, "STAT")),
+        raw={**aufk, **afih, **afko},
+        maintenance_plan=_external(s(afih, "WARPL")),
+        planner_group=s(afih, "INGPR"),
+        cost_center=s(aufk, "KOSTL"),
+        work_center_plant=s(aufk, "WAWRK"),
+        start=from_abap_date(afko.get("GSTRP")),
+        end=from_abap_date(afko.get("GLTRP")),
+        changed_at=max(changed) if changed else None,
+    )
 
 
 def _method(objecttype: str, method: str, key: str, ref: int = 0) -> dict[str, str]:

@@ -62,8 +62,21 @@ VIEWS: dict[str, tuple[str, list[Field]]] = {
             _f("EQUNR", "Equipment", "A", 18),
             _f("DATBI", "ValidityEndDate", "D", 8),
             _f("IWERK", "MaintenancePlanningPlant", "C", 4),
+            _f("INGRP", "MaintenancePlannerGroup", "C", 3),
+            # SAP keeps the CRHD object id in GEWRK; the simulator serves the work center itself
             _f("GEWRK", "MainWorkCenter", "C", 8),
             _f("TPLNR", "FunctionalLocation", "C", 30),
+            # location record (ILOA) of the equipment: the simulator keys it by equipment number
+            _f("ILOAN", "Equipment", "C", 18),
+        ],
+    ),
+    "ILOA": (
+        "Equipment",
+        [
+            _f("ILOAN", "Equipment", "C", 18),
+            _f("TPLNR", "FunctionalLocation", "C", 30),
+            _f("SWERK", "MaintenancePlant", "C", 4),
+            _f("KOSTL", "CostCenter", "C", 10),
         ],
     ),
     "IFLOT": (
@@ -73,6 +86,9 @@ VIEWS: dict[str, tuple[str, list[Field]]] = {
             _f("FLTYP", "FunctionalLocationCategory", "C", 1),
             _f("IWERK", "MaintenancePlanningPlant", "C", 4),
             _f("PLTXT", "FunctionalLocationName", "C", 40),
+            _f("TPLMA", "SuperiorFunctionalLocation", "C", 30),
+            _f("ERDAT", "CreationDate", "D", 8),
+            _f("AEDAT", "LastChangeDateTime", "D", 8),
         ],
     ),
     "QMEL": (
@@ -104,8 +120,20 @@ VIEWS: dict[str, tuple[str, list[Field]]] = {
             _f("AUART", "MaintenanceOrderType", "C", 4),
             _f("KTEXT", "MaintenanceOrderDesc", "C", 40),
             _f("WERKS", "MaintenancePlant", "C", 4),
+            _f("VAPLZ", "MainWorkCenter", "C", 8),
+            _f("WAWRK", "MainWorkCenterPlant", "C", 4),
+            _f("KOSTL", "CostCenter", "C", 10),
+            _f("KOSTV", "ResponsibleCostCenter", "C", 10),
             _f("ERDAT", "MaintOrderCreationDateTime", "D", 8),
             _f("AEDAT", "LastChangeDateTime", "D", 8),
+        ],
+    ),
+    "AFKO": (
+        "MaintenanceOrder",
+        [
+            _f("AUFNR", "MaintenanceOrder", "A", 12),
+            _f("GSTRP", "MaintOrdBasicStartDateTime", "D", 8),
+            _f("GLTRP", "MaintOrdBasicEndDateTime", "D", 8),
         ],
     ),
     "AFIH": (
@@ -115,6 +143,8 @@ VIEWS: dict[str, tuple[str, list[Field]]] = {
             _f("EQUNR", "Equipment", "A", 18),
             _f("QMNUM", "MaintenanceNotification", "A", 12),
             _f("IWERK", "MaintenancePlanningPlant", "C", 4),
+            _f("INGPR", "MaintenancePlannerGroup", "C", 3),
+            _f("WARPL", "MaintenancePlan", "A", 12),
             _f("DEVICEDATA", "AdditionalDeviceData", "C", 40),
             _f("STAT", "_status", "C", 4),
         ],
