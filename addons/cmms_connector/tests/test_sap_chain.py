@@ -112,3 +112,27 @@ class TestCmmsToSapChain(CmmsCase):
         self.assertEqual(after, before + 1, "one SAP notification for the CMMS work order")
         self.assertTrue(self.sap.external_id_for(request), "the request shows its SAP number")
         self.assertIn("WO0001", request.plant_sync_external_ref)
+
+    def test_no_echo_is_per_backend_kind(self):
+        """Written under the engine's import flag of the CMMS backend, a corrective request
+        still goes to SAP; under the SAP backend's flag (an SAP import) it does not."""
+        from odoo.addons.plant_sync_base.tools import IMPORT_CONTEXT_KEY  # noqa: PLC0415
+
+        Request = self.env["maintenance.request"]
+        messages = self.env["plant.sync.message"]
+        for backend, expect_sap in ((self.maximo, True), (self.sap, False)):
+            request = Request.with_context(**{IMPORT_CONTEXT_KEY: backend.id}).create(
+                {
+                    "name": f"Leak seen by {backend.kind}",
+                    "equipment_id": self.pump.id,
+                    "maintenance_type": "corrective",
+                }
+            )
+            sent = messages.search_count(
+                [
+                    ("backend_id", "=", self.sap.id),
+                    ("res_model", "=", "maintenance.request"),
+                    ("res_id", "=", request.id),
+                ]
+            )
+            self.assertEqual(bool(sent), expect_sap, backend.kind)

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.addons.plant_sync_base.exceptions import value_key
 
 from .maintenance_functional_location import _diff
-from .sap_tools import FLOW_NOTIFICATION, PUSH_FLOWS
+from .sap_tools import FLOW_NOTIFICATION, PUSH_FLOWS, SAP_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -46,13 +46,13 @@ class MaintenanceEquipment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         equipments = super().create(vals_list)
-        if not self.plant_sync_is_import():
+        if not self.plant_sync_is_import(kinds=SAP_KINDS):
             equipments.filtered("sap_equipment_number")._sap_bind_manual()
         return equipments
 
     def write(self, vals):
         res = super().write(vals)
-        if "sap_equipment_number" in vals and not self.plant_sync_is_import():
+        if "sap_equipment_number" in vals and not self.plant_sync_is_import(kinds=SAP_KINDS):
             self._sap_bind_manual()
         return res
 

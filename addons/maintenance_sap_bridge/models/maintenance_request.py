@@ -10,6 +10,7 @@ from .sap_tools import (
     FLOW_ORDER,
     FLOW_ORDER_PULL,
     FLOW_STATUS,
+    SAP_KINDS,
     primary_status,
 )
 
@@ -233,7 +234,7 @@ class MaintenanceRequest(models.Model):
         )
 
     def _sap_enqueue_notification(self):
-        if self.plant_sync_is_import():
+        if self.plant_sync_is_import(kinds=SAP_KINDS):
             return
         for request in self.filtered(lambda r: r._sap_wants_notification()):
             request.plant_sync_enqueue(
@@ -243,7 +244,7 @@ class MaintenanceRequest(models.Model):
             )
 
     def _sap_on_stage_change(self):
-        if self.plant_sync_is_import():
+        if self.plant_sync_is_import(kinds=SAP_KINDS):
             return
         Flow = self.env["plant.sync.flow"].sudo()
         for request in self:

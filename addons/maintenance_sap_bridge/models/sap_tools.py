@@ -10,6 +10,9 @@ import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+# No echo of SAP imports, while a CMMS import still reaches SAP (no echo is per backend)
+SAP_KINDS = ("sap_odata", "sap_rfc")
+
 FLOW_MASTER_PULL = "sap_pm_master_pull"
 FLOW_NOTIFICATION = "sap_pm_notification"
 FLOW_ORDER = "sap_pm_order"

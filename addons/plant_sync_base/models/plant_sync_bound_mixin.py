@@ -58,12 +58,20 @@ class PlantSyncBoundMixin(models.AbstractModel):
         self.ensure_one()
         return self.env["plant.sync.binding"].external_id_for(backend, self)
 
-    def plant_sync_is_import(self, backend=None):
-        """True while data received from ``backend`` (or any backend) is being written."""
+    def plant_sync_is_import(self, backend=None, kinds=None):
+        """True while data received from ``backend`` (or any backend, or any backend of one of
+        ``kinds``) is being written. No echo is per backend: an SAP trigger asks with
+        ``kinds=SAP kinds`` so that a CMMS import still reaches SAP."""
         flag = self.env.context.get(IMPORT_CONTEXT_KEY)
         if not flag:
             return False
-        return backend is None or flag is True or flag == backend.id
+        if flag is True:
+            return True
+        if backend is not None:
+            return flag == backend.id
+        if kinds:
+            return self.env["plant.sync.backend"].sudo().browse(flag).kind in kinds
+        return True
 
     def plant_sync_enqueue(self, flow, payload, key_parts, **kwargs):
         """Shortcut of ``plant.sync.message.enqueue`` for each record of ``self``."""
