@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 from plant_sync.cmms import HttpSettings, MaximoConfig, RestConfig
 from plant_sync.cmms.config import PaginationConfig, RestAuth
 from plant_sync.simulators.cmms import CmmsSimulator
+from plant_sync.simulators.cmms.rest_app import REST_FIELD_MAP
 from plant_sync.simulators.http_server import BackgroundServer
 from plant_sync.webhooks import InMemorySeenStore, WebhookVerifier
 
@@ -61,30 +62,6 @@ def maximo_config(sim: CmmsSimulator, http: HttpSettings):
         return MaximoConfig(**values)
 
     return make
-
-
-REST_FIELD_MAP = {
-    "external_id": "id",
-    "title": "attributes.name",
-    "description": "attributes.description",
-    "status": "attributes.status.code",
-    "priority": "attributes.priority",
-    "work_type": "attributes.work_type",
-    "asset_id": "attributes.asset.id",
-    "location": "attributes.location.code",
-    "site": "attributes.site",
-    "failure_class": "attributes.failure.class",
-    "problem_code": "attributes.failure.problem",
-    "cause_code": "attributes.failure.cause",
-    "remedy_code": "attributes.failure.remedy",
-    "downtime_start": "attributes.downtime.start",
-    "downtime_end": "attributes.downtime.end",
-    "reported_at": "attributes.reported_at",
-    "target_start": "attributes.target.start",
-    "target_finish": "attributes.target.finish",
-    "changed_at": "attributes.updated_at",
-    "version": "meta.version",
-}
 
 
 @pytest.fixture

@@ -10,31 +10,10 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import TransactionCase
 
 from plant_sync.simulators.cmms import CmmsSimulator
+from plant_sync.simulators.cmms.rest_app import REST_FIELD_MAP
 
 API_KEY = "maximo-key"
 WEBHOOK_SECRET = "whsec-cmms-test-0123456789"
-REST_FIELD_MAP = {
-    "external_id": "id",
-    "title": "attributes.name",
-    "description": "attributes.description",
-    "status": "attributes.status.code",
-    "priority": "attributes.priority",
-    "work_type": "attributes.work_type",
-    "asset_id": "attributes.asset.id",
-    "location": "attributes.location.code",
-    "site": "attributes.site",
-    "failure_class": "attributes.failure.class",
-    "problem_code": "attributes.failure.problem",
-    "cause_code": "attributes.failure.cause",
-    "remedy_code": "attributes.failure.remedy",
-    "downtime_start": "attributes.downtime.start",
-    "downtime_end": "attributes.downtime.end",
-    "reported_at": "attributes.reported_at",
-    "target_start": "attributes.target.start",
-    "target_finish": "attributes.target.finish",
-    "changed_at": "attributes.updated_at",
-    "version": "meta.version",
-}
 REST_EXTRA = {
     "labour_path": "attributes.labour",
     "labour_fields": {

@@ -28,6 +28,31 @@ from werkzeug.wrappers import Request, Response
 from .faults import Faults
 from .store import CmmsStore, StoreError, normalize_date
 
+#: How a generic REST backend reads this API's work orders (``RestConfig.field_map``); the
+#: tests and the Odoo addon configure their REST backends with it.
+REST_FIELD_MAP = {
+    "external_id": "id",
+    "title": "attributes.name",
+    "description": "attributes.description",
+    "status": "attributes.status.code",
+    "priority": "attributes.priority",
+    "work_type": "attributes.work_type",
+    "asset_id": "attributes.asset.id",
+    "location": "attributes.location.code",
+    "site": "attributes.site",
+    "failure_class": "attributes.failure.class",
+    "problem_code": "attributes.failure.problem",
+    "cause_code": "attributes.failure.cause",
+    "remedy_code": "attributes.failure.remedy",
+    "downtime_start": "attributes.downtime.start",
+    "downtime_end": "attributes.downtime.end",
+    "reported_at": "attributes.reported_at",
+    "target_start": "attributes.target.start",
+    "target_finish": "attributes.target.finish",
+    "changed_at": "attributes.updated_at",
+    "version": "meta.version",
+}
+
 # REST path -> lean Maximo attribute
 REST_FIELDS = {
     "attributes.name": "description",
