@@ -73,6 +73,17 @@ def _python_of(exe: str | None) -> str | None:
     return None
 
 
+def _queue_job_installed() -> bool:
+    """queue_job 18.0.1.7.0 already there (e.g. installed with --no-deps next to a
+    Debian-packaged Odoo, where pip cannot see the `odoo` distribution it requires)."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("odoo-addon-queue_job").startswith("18.0.1.7.0")
+    except PackageNotFoundError:
+        return False
+
+
 def addons_path() -> str:
     paths = [str(ADDONS_DIR)]
     try:
@@ -200,7 +211,9 @@ def main() -> int:
         return subprocess.call([cmd[0], __file__])
     say(f"Odoo layer: running on {origin}")
     pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    if subprocess.call([*pip, "-r", str(ROOT / "requirements-odoo.txt")]) != 0:
+    if not _queue_job_installed() and subprocess.call(
+        [*pip, "-r", str(ROOT / "requirements-odoo.txt")]
+    ):
         say("Odoo layer: FAILED - could not install requirements-odoo.txt")
         return 1
 
