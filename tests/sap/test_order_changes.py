@@ -124,11 +124,12 @@ def test_partial_confirmation_stays_partial(service, sim, transport):
     assert final.final
 
 
-def test_teco_completes_the_notification_on_both_transports(service, sim, transport):
+def _released_order_with_notification(service, sim, transport, tag):
+    """A notification and its released order (what both TECO tests start from)."""
     equipment = sim.master["equipment"][0]
     note = service.create_notification(
         NotificationCreate("M1", "Noise", equipment=equipment),
-        idempotency_key=make_key("teco-n", transport),
+        idempotency_key=make_key(f"{tag}-n", transport),
     ).document
     order = service.create_maintenance_order(
         OrderCreate(
@@ -139,9 +140,14 @@ def test_teco_completes_the_notification_on_both_transports(service, sim, transp
             equipment=equipment,
             main_work_center="RES-0100",
         ),
-        idempotency_key=make_key("teco-o", transport),
+        idempotency_key=make_key(f"{tag}-o", transport),
     ).document
     service.release_maintenance_order(order.number)
+    return note, order
+
+
+def test_teco_completes_the_notification_on_both_transports(service, sim, transport):
+    note, order = _released_order_with_notification(service, sim, transport, "teco")
     service.technically_complete_maintenance_order(order.number, complete_notification=True)
     assert service.get_maintenance_order_status(order.number).technically_completed
     assert service.get_notification(note.number).completed
@@ -150,23 +156,7 @@ def test_teco_completes_the_notification_on_both_transports(service, sim, transp
 
 
 def test_teco_without_flag_leaves_the_notification_open(service, sim, transport):
-    equipment = sim.master["equipment"][0]
-    note = service.create_notification(
-        NotificationCreate("M1", "Noise", equipment=equipment),
-        idempotency_key=make_key("teco2-n", transport),
-    ).document
-    order = service.create_maintenance_order(
-        OrderCreate(
-            order_type="PM01",
-            description="Fix noise",
-            planning_plant="1010",
-            notification=note.number,
-            equipment=equipment,
-            main_work_center="RES-0100",
-        ),
-        idempotency_key=make_key("teco2-o", transport),
-    ).document
-    service.release_maintenance_order(order.number)
+    note, order = _released_order_with_notification(service, sim, transport, "teco2")
     service.technically_complete_maintenance_order(order.number)
     assert not service.get_notification(note.number).completed
 
