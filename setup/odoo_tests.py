@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS_DIR = ROOT / "addons"
 OUR_ADDONS = ["plant_sync_base", "maintenance_sap_bridge", "stock_sap_sync", "cmms_connector"]
+# Odoo modules our addons extend, whose own test suites must stay green with our addons installed
+CORE_MODULES = ["maintenance", "stock", "purchase", "purchase_stock"]
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) "
     r"\S+ (?P<logger>\S+): (?P<msg>.*)$"
@@ -38,50 +39,16 @@ def say(text: str) -> None:
 
 
 def odoo_command() -> tuple[list[str] | None, str]:
-    """The command that runs Odoo 18 here, or None with the reason why not."""
+    """The command that runs Odoo 18 with this Python, or None with the reason why not."""
     try:
         import odoo.release  # noqa: PLC0415
     except ImportError as exc:
-        python = _python_of(shutil.which("odoo"))
-        if python and python != sys.executable:
-            # Odoo lives in another interpreter (e.g. the system one while we run in a venv):
-            # run this step there, with our requirements installed into it.
-            return [python, "--reexec"], f"the Python of the odoo executable ({python})"
-        if os.environ.get("ODOO_RC"):
-            return None, f"ODOO_RC is set but Odoo is not importable by {sys.executable} ({exc})"
-        return None, f"Odoo 18 is not importable by {sys.executable} ({exc}) and no odoo executable"
+        return None, f"Odoo 18 is not importable by {sys.executable} ({exc}); run setup/bootstrap"
     if odoo.release.version_info[:2] != (18, 0):
         return None, f"Odoo {odoo.release.version} is importable, but these addons need 18.0"
     return [sys.executable, "-c", "import odoo.cli, sys; sys.exit(odoo.cli.main())"], (
         f"Odoo {odoo.release.version} from {Path(odoo.__file__).parent}"
     )
-
-
-def _python_of(exe: str | None) -> str | None:
-    """The interpreter that runs an `odoo` executable (resolving pyenv shims)."""
-    if not exe:
-        return None
-    if "/shims/" in exe and shutil.which("pyenv"):
-        proc = subprocess.run(["pyenv", "which", "odoo"], capture_output=True, text=True)
-        exe = proc.stdout.strip() or exe
-    try:
-        first = Path(exe).read_text(errors="replace").splitlines()[0]
-    except (OSError, IndexError):
-        return None
-    if first.startswith("#!") and "python" in first:
-        return first[2:].strip().split()[0]
-    return None
-
-
-def _queue_job_installed() -> bool:
-    """queue_job 18.0.1.7.0 already there (e.g. installed with --no-deps next to a
-    Debian-packaged Odoo, where pip cannot see the `odoo` distribution it requires)."""
-    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
-
-    try:
-        return version("odoo-addon-queue_job").startswith("18.0.1.7.0")
-    except PackageNotFoundError:
-        return False
 
 
 def addons_path() -> str:
@@ -184,102 +151,90 @@ print('UNINSTALL-RESULT', states, 'models-left', left)
 """
 
 
+def install_and_test(base: list[str], modules: list[str], tags: str, log: Path) -> tuple:
+    """Install ``modules`` with ``--test-enable``: (tests run, tests failed, problems)."""
+    rc = run_logged(
+        [
+            *base,
+            "-i",
+            ",".join(modules),
+            "--test-enable",
+            "--test-tags",
+            tags,
+            "--stop-after-init",
+            "--without-demo=all",
+            "--http-port",
+            str(free_port()),
+            "--log-level=info",
+            "--max-cron-threads=0",
+        ],
+        log,
+    )
+    text = log.read_text(errors="replace")
+    results = RESULT.findall(text)
+    failures, errors, total = (int(x) for x in results[-1]) if results else (0, 0, 0)
+    problems = [f"odoo exited with status {rc}"] if rc else []
+    if not results or total == 0:
+        problems.append(f"no Odoo test ran (see {log})")
+    problems += our_problems(log)
+    return total, failures + errors, problems
+
+
+def uninstall(cmd: list[str], base: list[str], log: Path) -> list[str]:
+    rc = run_logged(
+        [*base[: len(cmd)], "shell", *base[len(cmd) :], "--no-http", "--log-level=warn"],
+        log,
+        stdin=uninstall_script(),
+    )
+    m = re.search(r"UNINSTALL-RESULT (\{.*\}) models-left (\d+)", log.read_text(errors="replace"))
+    if rc or not m or "installed" in m.group(1).replace("uninstalled", "") or m.group(2) != "0":
+        return ["uninstall failed: " + (m.group(0) if m else f"see {log}")]
+    say(f"  uninstall: all four addons uninstalled, plant.sync models left: {m.group(2)}")
+    return our_problems(log)
+
+
 def main() -> int:
+    core = "--core" in sys.argv[1:]
     cmd, origin = odoo_command()
     if cmd is None:
-        say(f"Odoo layer: SKIPPED - {origin}.")
-        say("odoo: 0 passed, 0 failed, 0 skipped")
-        return 0
-    if cmd[-1] == "--reexec":
-        say(f"Odoo layer: Odoo is not importable here; switching to {origin}")
-        pip = [cmd[0], "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        if (
-            subprocess.call(
-                [
-                    *pip,
-                    "-r",
-                    str(ROOT / "requirements.txt"),
-                    "-r",
-                    str(ROOT / "requirements-test.txt"),
-                ],
-                cwd=ROOT,
-            )
-            != 0
-        ):
-            say("Odoo layer: FAILED - could not install requirements into Odoo's Python")
-            return 1
-        return subprocess.call([cmd[0], __file__])
-    say(f"Odoo layer: running on {origin}")
-    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    if not _queue_job_installed() and subprocess.call(
-        [*pip, "-r", str(ROOT / "requirements-odoo.txt")]
-    ):
-        say("Odoo layer: FAILED - could not install requirements-odoo.txt")
+        # Never silent: an untested Odoo layer is a failure (setup/test --library-only exists).
+        say(f"Odoo layer: NOT TESTED - {origin}.")
+        say("odoo: 0 passed, 1 failed")
         return 1
-
-    db = os.environ.get("ODOO_TEST_DB") or f"plant_sync_test_{os.getpid()}"
+    say(f"Odoo layer: running on {origin}")
+    db = os.environ.get("ODOO_TEST_DB") or f"plant_sync_{'core' if core else 'test'}_{os.getpid()}"
     logs = ROOT / ".odoo-test-logs"
     logs.mkdir(exist_ok=True)
     base = [*cmd, *db_args(), "-d", db, "--addons-path", addons_path()]
-    tags = os.environ.get("ODOO_TEST_TAGS") or ",".join(f"/{a}" for a in OUR_ADDONS)
     t0 = time.time()
-    problems: list[str] = []
     try:
-        rc = run_logged(
-            [
-                *base,
-                "-i",
-                ",".join(OUR_ADDONS),
-                "--test-enable",
-                "--test-tags",
-                tags,
-                "--stop-after-init",
-                "--without-demo=all",
-                "--http-port",
-                str(free_port()),
-                "--log-level=info",
-                "--max-cron-threads=0",
-            ],
-            logs / "install-and-test.log",
-        )
-        text = (logs / "install-and-test.log").read_text(errors="replace")
-        results = RESULT.findall(text)
-        failures, errors, total = (int(x) for x in results[-1]) if results else (0, 0, 0)
-        if rc != 0:
-            problems.append(f"odoo exited with status {rc}")
-        if not results or total == 0:
-            problems.append("no Odoo test ran (see .odoo-test-logs/install-and-test.log)")
-        problems += our_problems(logs / "install-and-test.log")
-
-        rc_un = run_logged(
-            [*base[: len(cmd)], "shell", *base[len(cmd) :], "--no-http", "--log-level=warn"],
-            logs / "uninstall.log",
-            stdin=uninstall_script(),
-        )
-        un = (logs / "uninstall.log").read_text(errors="replace")
-        m = re.search(r"UNINSTALL-RESULT (\{.*\}) models-left (\d+)", un)
-        if (
-            rc_un != 0
-            or not m
-            or "installed" in m.group(1).replace("uninstalled", "")
-            or m.group(2) != "0"
-        ):
-            problems.append("uninstall failed: " + (m.group(0) if m else "see uninstall.log"))
+        if core:
+            # Odoo's own suites the way Odoo's CI runs them when several addons are installed
+            # together: at_install tests at their module's install, post_install tests with
+            # everything (our four addons included) loaded.
+            tags = os.environ.get("ODOO_CORE_TAGS") or ",".join(f"/{m}" for m in CORE_MODULES)
+            total, failed, problems = install_and_test(
+                base, [*CORE_MODULES, *OUR_ADDONS], tags, logs / "core-suites.log"
+            )
+            label = f"Odoo's own suites ({', '.join(CORE_MODULES)}) with our addons"
         else:
-            say(f"  uninstall: all four addons uninstalled, plant.sync models left: {m.group(2)}")
-        problems += our_problems(logs / "uninstall.log")
+            tags = os.environ.get("ODOO_TEST_TAGS") or ",".join(f"/{a}" for a in OUR_ADDONS)
+            total, failed, problems = install_and_test(
+                base, OUR_ADDONS, tags, logs / "install-and-test.log"
+            )
+            problems += uninstall(cmd, base, logs / "uninstall.log")
+            label = "our addons"
     finally:
         if not os.environ.get("ODOO_KEEP_DB"):
             _dropdb(db)
-    passed = total - failures - errors
     for p in problems:
         say(f"  problem: {p}")
-    state = "FAILED" if problems or failures or errors else "passed"
+    state = "FAILED" if problems or failed else "passed"
     say(
-        f"Odoo layer: TESTED on {origin}: {total} tests in {time.time() - t0:.0f}s, {state}; "
-        f"logs in .odoo-test-logs/"
+        f"Odoo {'core suites' if core else 'layer'}: TESTED {label} on {origin}: {total} tests "
+        f"in {time.time() - t0:.0f}s, {failed} failed, {state}; logs in .odoo-test-logs/"
     )
-    say(f"odoo: {passed} passed, {failures + errors} failed")
+    say(f"odoo: {total - failed} passed, {failed} failed")
     return 1 if state == "FAILED" else 0
 
 
