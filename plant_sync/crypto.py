@@ -22,8 +22,8 @@ ENV_VAR = "PLANT_SYNC_ENCRYPTION_KEYS"
 PREFIX = "fernet:"  # marks stored ciphertext so plaintext can never be mistaken for it
 REDACTED = "***"
 SECRET_NAMES = re.compile(
-    r"(pass(word|wd)?|secret|token|api[-_]?key|apikey|authorization|cookie|credential|hmac|"
-    r"private[-_]?key|x-csrf-token|sap-passport)",
+    r"(pass(word|wd)?|secret|token|api[-_]?key|apikey|maxauth|authorization|cookie|credential|"
+    r"hmac|private[-_]?key|x-csrf-token|sap-passport)",
     re.IGNORECASE,
 )
 

@@ -141,6 +141,11 @@ class ProtocolError(PermanentError):
     DTD, oversized response). Never silently treated as an empty result."""
 
 
+class PagingError(ProtocolError):
+    """Server-driven paging that does not end: the same next link (or cursor) twice, too many
+    empty pages in a row that still point to a next page, or more pages than the limit."""
+
+
 class ConfigurationError(PermanentError):
     """Our side is misconfigured: missing library (pyrfc), bad URL, URL refused by the SSRF
     guard."""

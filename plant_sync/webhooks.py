@@ -1,20 +1,30 @@
-"""Signed inbound webhooks: signer (sender side) and verifier (receiver side).
+"""Signed inbound webhooks (Standard Webhooks, https://www.standardwebhooks.com): signer
+(sender side) and verifier (receiver side).
 
 Scheme (what a sender must do, documented for CMMS administrators):
 
-* ``X-PlantSync-Timestamp``: the sending time as integer Unix seconds.
-* ``X-PlantSync-Event-Id``: a unique id of the event; a re-delivery of the same event keeps it.
-* ``X-PlantSync-Signature``: ``sha256=<hex>`` where ``<hex>`` is the lowercase hex
-  HMAC-SHA256, keyed with the shared secret (UTF-8), of the bytes
-  ``<timestamp> + "." + <raw request body>``. Several ``sha256=`` values may be given separated
-  by commas (secret rotation on the sender side).
+* ``webhook-id``: a unique id of the event; a re-delivery of the same event keeps it. At most
+  200 printable ASCII characters, no ``.`` (the signed content is dot-delimited).
+* ``webhook-timestamp``: the sending time of this attempt as integer Unix seconds.
+* ``webhook-signature``: a space-separated list of ``v1,<signature>`` where ``<signature>`` is
+  the Base64 HMAC-SHA256 of the bytes ``<webhook-id>.<webhook-timestamp>.<raw request body>``.
+  Several signatures may be sent (secret rotation on the sender side); entries with another
+  version (``v1a``...) are ignored.
+* The secret: ``whsec_<base64>`` (the Standard Webhooks serialisation) keys the HMAC with the
+  decoded bytes; any other secret is used as its UTF-8 bytes.
+
+The id and the timestamp are signed, so a captured delivery cannot be replayed under a fresh id
+(which would pass the de-duplication) nor with a fresh timestamp (which would pass the window).
 
 The receiver (:class:`WebhookVerifier`) checks, in this order: body size (413), presence of the
-headers and a well-formed timestamp (401), timestamp within ``tolerance`` seconds of its clock
-in both directions (401 stale), signature in constant time against each configured secret (401,
-several secrets allow rotation), then the event id through a :class:`SeenStore` - an event id
-already seen is a replay and answers 200 without processing, so a sender retrying a delivery
-whose answer was lost does not cause double processing.
+headers, a well-formed id and timestamp (401), timestamp within ``tolerance`` seconds of its
+clock in both directions (401 stale), signatures in constant time against each configured secret
+(401, several secrets allow rotation on the receiver side), then the signed id through a
+:class:`SeenStore` - an id already seen is a replay and answers 200 without processing, so a
+sender retrying a delivery whose answer was lost does not cause double processing.
+
+Read the body with :func:`read_body` (bounded chunks): a chunked upload has no Content-Length,
+so the cap must hold while reading.
 
 The seen-store must be atomic ("insert if absent"); the in-memory store here is for one process.
 The Odoo addon implements it with a table that has a unique constraint on the event id, inside the
@@ -24,37 +34,91 @@ failed delivery is processed again).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import hashlib
 import hmac
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-TIMESTAMP_HEADER = "X-PlantSync-Timestamp"
-SIGNATURE_HEADER = "X-PlantSync-Signature"
-EVENT_ID_HEADER = "X-PlantSync-Event-Id"
-SIGNATURE_PREFIX = "sha256="
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+SIGNATURE_VERSION = "v1"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks secret prefix)
 DEFAULT_TOLERANCE = 300
 DEFAULT_MAX_BODY = 1024 * 1024
+READ_CHUNK = 64 * 1024
+MAX_SIGNATURES = 16
+#: printable ASCII without "." (the delimiter of the signed content), space or ","
+EVENT_ID = re.compile(r"[\x21-\x2b\x2d\x2f-\x7e]{1,200}")
 
 
-def signature(secret: str, timestamp: str | int, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``timestamp + "." + body``."""
-    message = str(timestamp).encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+class BodyReader(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
-def sign(secret: str, body: bytes, event_id: str, timestamp: int | None = None) -> dict[str, str]:
-    """Headers a sender adds to a webhook POST of ``body``."""
+def secret_key(secret: str | bytes) -> bytes:
+    """The HMAC key of a secret: ``whsec_<base64>`` decoded, anything else as UTF-8 bytes.
+    :class:`ValueError` for a ``whsec_`` secret that is not valid Base64 or is empty."""
+    if isinstance(secret, bytes):
+        return secret
+    if secret.startswith(SECRET_PREFIX):
+        try:
+            key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("a whsec_ webhook secret must be Base64 after the prefix") from None
+        if not key:
+            raise ValueError("empty webhook secret")
+        return key
+    return secret.encode()
+
+
+def signature(secret: str | bytes, event_id: str, timestamp: str | int, body: bytes) -> str:
+    """Base64 HMAC-SHA256 of ``event_id + "." + timestamp + "." + body``."""
+    message = f"{event_id}.{timestamp}.".encode() + body
+    return base64.b64encode(hmac.new(secret_key(secret), message, hashlib.sha256).digest()).decode()
+
+
+def sign(
+    secrets: str | bytes | Iterable[str | bytes],
+    body: bytes,
+    event_id: str,
+    timestamp: int | None = None,
+) -> dict[str, str]:
+    """Headers a sender adds to a webhook POST of ``body``; several secrets give several
+    signatures (rotation)."""
+    if not EVENT_ID.fullmatch(event_id or ""):
+        raise ValueError(f"invalid webhook id {event_id!r}")
+    keys = [secrets] if isinstance(secrets, (str, bytes)) else list(secrets)
     ts = int(time.time()) if timestamp is None else int(timestamp)
     return {
+        ID_HEADER: event_id,
         TIMESTAMP_HEADER: str(ts),
-        EVENT_ID_HEADER: event_id,
-        SIGNATURE_HEADER: SIGNATURE_PREFIX + signature(secret, ts, body),
+        SIGNATURE_HEADER: " ".join(
+            f"{SIGNATURE_VERSION},{signature(key, event_id, ts, body)}" for key in keys
+        ),
     }
+
+
+def read_body(stream: BodyReader, limit: int, chunk_size: int = READ_CHUNK) -> bytes | None:
+    """Read ``stream`` to its end in chunks; ``None`` as soon as more than ``limit`` bytes
+    came (the rest is not read: answer 413 and close the connection)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(chunk_size, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
 
 
 class Verdict(enum.Enum):
@@ -134,15 +198,16 @@ class InMemorySeenStore:
 class WebhookVerifier:
     def __init__(
         self,
-        secrets: str | Iterable[str],
+        secrets: str | bytes | Iterable[str | bytes],
         seen_store: SeenStore | None = None,
         *,
         tolerance: int = DEFAULT_TOLERANCE,
         max_body: int = DEFAULT_MAX_BODY,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.secrets = [secrets] if isinstance(secrets, str) else [s for s in secrets if s]
-        if not self.secrets:
+        given = [secrets] if isinstance(secrets, (str, bytes)) else [s for s in secrets if s]
+        self._keys = [secret_key(s) for s in given if s]  # ValueError for a bad whsec_ secret
+        if not self._keys:
             raise ValueError("a webhook verifier needs at least one secret")
         self.seen_store = seen_store if seen_store is not None else InMemorySeenStore(clock)
         self.tolerance = tolerance
@@ -150,42 +215,41 @@ class WebhookVerifier:
         self.clock = clock
 
     def verify(
-        self, headers: Mapping[str, str], body: bytes, *, content_length: int | None = None
+        self, headers: Mapping[str, str], body: bytes | None, *, content_length: int | None = None
     ) -> VerificationResult:
         """Check one delivery. ``headers`` lookup is case-insensitive. Pass ``content_length``
-        when known so an oversized request is refused before its body is read."""
-        if (content_length is not None and content_length > self.max_body) or len(
-            body
-        ) > self.max_body:
+        when known so an oversized request is refused before its body is read, and ``None`` as
+        ``body`` when :func:`read_body` found it over the limit."""
+        if (
+            body is None
+            or (content_length is not None and content_length > self.max_body)
+            or len(body) > self.max_body
+        ):
             return VerificationResult(Verdict.TOO_LARGE, f"body larger than {self.max_body} bytes")
         get = _getter(headers)
-        raw_ts, raw_sig, event_id = (
-            get(TIMESTAMP_HEADER),
-            get(SIGNATURE_HEADER),
-            get(EVENT_ID_HEADER),
-        )
-        if not raw_ts or not raw_sig or not event_id:
+        event_id, raw_ts, raw_sig = get(ID_HEADER), get(TIMESTAMP_HEADER), get(SIGNATURE_HEADER)
+        if not event_id or not raw_ts or not raw_sig:
             return VerificationResult(Verdict.BAD_SIGNATURE, "missing signature headers")
-        if not raw_ts.isdigit() or len(raw_ts) > 12 or len(event_id) > 200:
-            return VerificationResult(Verdict.BAD_SIGNATURE, "malformed timestamp or event id")
+        if not EVENT_ID.fullmatch(event_id) or not raw_ts.isascii() or not raw_ts.isdigit():
+            return VerificationResult(Verdict.BAD_SIGNATURE, "malformed webhook id or timestamp")
+        if len(raw_ts) > 12 or len(raw_sig) > 4096:
+            return VerificationResult(Verdict.BAD_SIGNATURE, "malformed timestamp or signature")
         timestamp = int(raw_ts)
         if abs(self.clock() - timestamp) > self.tolerance:
             return VerificationResult(
                 Verdict.STALE, "timestamp outside the accepted window", event_id, timestamp
             )
         offered = [
-            s.strip()[len(SIGNATURE_PREFIX) :]
-            for s in raw_sig.split(",")
-            if s.strip().startswith(SIGNATURE_PREFIX)
-        ]
+            value.encode("ascii", "replace")
+            for version, _, value in (entry.partition(",") for entry in raw_sig.split())
+            if version == SIGNATURE_VERSION and value
+        ][:MAX_SIGNATURES]
         valid = False
-        for secret in self.secrets:
-            expected = signature(secret, raw_ts, body)
+        for key in self._keys:
+            expected = signature(key, event_id, raw_ts, body).encode()
             for candidate in offered:
-                # compare_digest on equal-type str; evaluate all to keep timing uniform
-                valid |= hmac.compare_digest(
-                    expected.encode(), candidate.lower().encode("utf-8", "replace")
-                )
+                # constant time per comparison; evaluate all to keep the timing uniform
+                valid |= hmac.compare_digest(expected, candidate)
         if not valid:
             return VerificationResult(
                 Verdict.BAD_SIGNATURE, "signature mismatch", event_id, timestamp

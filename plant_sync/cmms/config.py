@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
+from ..paging import DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, PageGuard
+from ..urlguard import LINK_STRIP, AddressPolicy, same_origin
 
 SECRET_FIELDS = frozenset({"api_key", "password", "token", "secret"})
 
@@ -42,6 +45,8 @@ class HttpSettings:
     allow_private: bool = True
     allow_loopback_hosts: tuple[str, ...] = ()
     user_agent: str = "plant-sync-cmms/18.0"
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES
 
     __repr__ = _safe_repr
 
@@ -52,6 +57,14 @@ class HttpSettings:
     @property
     def verify(self) -> bool | str:
         return self.ca_bundle or self.verify_tls
+
+    @property
+    def address_policy(self) -> AddressPolicy:
+        """The SSRF policy of the connect-time peer check."""
+        return AddressPolicy.of(self.allow_loopback_hosts, self.allow_private)
+
+    def page_guard(self, what: str) -> PageGuard:
+        return PageGuard(what, self.max_pages, self.max_empty_pages)
 
 
 # Maximo lean attribute per normalized field (mxapiwodetail). Child data (labour lines,
@@ -307,9 +320,178 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
         raise ConfigurationError(f"{cls.__name__}: {exc}") from None
 
 
-def config_from_dict(data: dict[str, Any]) -> CmmsConfig:
-    """Build a config from plain data: ``{"kind": "maximo"|"soap"|"rest", ...settings}``."""
-    data = dict(data)
+#: "advanced settings" an administrator may add per kind (the addon's ``cmms_extra_config``).
+#: Never the endpoint (``base_url``, ``wsdl``, ``endpoint``), credentials, the authentication
+#: mode, TLS verification / CA bundle, plain http, loopback or private-network allowances: those
+#: come from the backend's own fields only.
+EXTRA_HTTP_KEYS = frozenset(
+    {
+        "connect_timeout",
+        "read_timeout",
+        "max_response_bytes",
+        "max_pages",
+        "max_empty_pages",
+        "user_agent",
+    }
+)
+EXTRA_KEYS: dict[str, frozenset[str]] = {
+    "maximo": frozenset(
+        {
+            "site_id",
+            "org_id",
+            "api_route",
+            "workorder_os",
+            "asset_os",
+            "page_size",
+            "delta_operator",
+            "extra_where",
+            "field_map",
+            "http",
+        }
+    ),
+    "soap": frozenset(
+        {
+            "query",
+            "create",
+            "update",
+            "record_path",
+            "create_path",
+            "update_path",
+            "fields",
+            "query_by_id",
+            "query_changed_since",
+            "query_all",
+            "create_id_path",
+            "total_path",
+            "page_size",
+            "service_name",
+            "port_name",
+            "use_digest",
+            "strict",
+            "site_id",
+            "labour_path",
+            "labour_fields",
+            "failure_path",
+            "failure_fields",
+            "failure_types",
+            "record_defaults",
+            "soap_headers",
+            "http",
+        }
+    ),
+    "rest": frozenset(
+        {
+            "list_path",
+            "get_path",
+            "create_path",
+            "update_path",
+            "update_method",
+            "ping_path",
+            "since_param",
+            "items_path",
+            "item_path",
+            "body_wrapper",
+            "field_map",
+            "labour_path",
+            "labour_fields",
+            "static_fields",
+            "version_header",
+            "if_match",
+            "signing",
+            "pagination",
+            "http",
+        }
+    ),
+}
+_EXTRA_NESTED: dict[str, frozenset[str]] = {
+    "http": EXTRA_HTTP_KEYS,
+    "signing": frozenset({"kind", "header", "encoding", "prefix", "include_url"}),
+    "pagination": frozenset(f.name for f in fields(PaginationConfig)),
+    "query": frozenset({"name", "wsdl"}),
+    "create": frozenset({"name", "wsdl"}),
+    "update": frozenset({"name", "wsdl"}),
+}
+_REST_PATHS = frozenset({"list_path", "get_path", "create_path", "update_path", "ping_path"})
+_OPERATIONS = ("query", "create", "update")
+
+
+def validate_extra_config(
+    kind: str, extra: dict[str, Any], base: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``extra`` if it only holds documented advanced settings of ``kind``, else
+    :class:`ConfigurationError`. REST paths must be relative; a per-operation SOAP WSDL must be
+    an http(s) URL on the origin of the backend's own WSDL URL (``base["wsdl"]``), never a local
+    file."""
+    allowed = EXTRA_KEYS.get(kind)
+    if allowed is None:
+        raise ConfigurationError(f"Unknown CMMS backend kind {kind!r}")
+    if not isinstance(extra, dict):
+        raise ConfigurationError("Advanced settings must be a JSON object")
+    refused = sorted(str(k) for k in extra if k not in allowed)
+    if refused:
+        raise ConfigurationError(
+            f"Advanced settings: unknown or not allowed setting(s) {refused} for a {kind} "
+            f"backend (allowed: {', '.join(sorted(allowed))})"
+        )
+    for key, value in extra.items():
+        nested = _EXTRA_NESTED.get(key)
+        if key in _OPERATIONS and isinstance(value, str):
+            continue  # an operation name
+        if nested is not None:
+            if not isinstance(value, dict):
+                raise ConfigurationError(f"Advanced setting {key!r} must be an object")
+            bad = sorted(str(k) for k in value if k not in nested)
+            if bad:
+                raise ConfigurationError(
+                    f"Advanced settings: unknown or not allowed setting(s) {bad} in {key!r} "
+                    f"(allowed: {', '.join(sorted(nested))})"
+                )
+        if kind == "rest" and key in _REST_PATHS:
+            _relative_path(key, value)
+        if key in _OPERATIONS and value.get("wsdl"):
+            _operation_wsdl(key, value["wsdl"], str((base or {}).get("wsdl") or ""))
+    return extra
+
+
+def _relative_path(key: str, value: Any) -> None:
+    text = str(value or "").strip(LINK_STRIP)
+    parts = urlsplit(text)
+    if parts.scheme or parts.netloc or text.startswith("//") or "\\" in text:
+        raise ConfigurationError(
+            f"Advanced setting {key!r} must be a path on the backend's base URL, not {value!r}"
+        )
+
+
+def _operation_wsdl(key: str, wsdl: Any, backend_wsdl: str) -> None:
+    text = str(wsdl).strip(LINK_STRIP)
+    scheme = urlsplit(text).scheme.lower()
+    if scheme not in ("http", "https") or not same_origin(text, backend_wsdl):
+        raise ConfigurationError(
+            f"Advanced setting {key}.wsdl must be a URL on the origin of the backend's WSDL URL "
+            f"(no local file, no other host): {wsdl!r}"
+        )
+
+
+def merge_extra_config(data: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
+    """``data`` (``{"kind": ..., ...}``) with the validated advanced settings ``extra`` merged
+    over it (objects are merged key by key)."""
+    merged = dict(data)
+    if not extra:
+        return merged
+    validate_extra_config(str(data.get("kind") or ""), extra, data)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def config_from_dict(data: dict[str, Any], extra: dict[str, Any] | None = None) -> CmmsConfig:
+    """Build a config from plain data: ``{"kind": "maximo"|"soap"|"rest", ...settings}``, with
+    the administrator's advanced settings ``extra`` (validated by
+    :func:`validate_extra_config`) merged over it."""
+    data = merge_extra_config(data, extra)
     kind = data.pop("kind", "")
     cls = {"maximo": MaximoConfig, "soap": SoapConfig, "rest": RestConfig}.get(kind)
     if cls is None:

@@ -13,7 +13,7 @@ import requests
 
 from ..crypto import redact
 from ..errors import ProtocolError
-from ..urlguard import check_url
+from ..urlguard import LINK_STRIP, check_url, guard_session, same_origin
 from . import errors as classify
 from .config import HttpSettings
 
@@ -54,33 +54,44 @@ def read_capped(response: requests.Response, limit: int, what: str = "Response")
     return b"".join(chunks)
 
 
+def guarded_requests_session(settings: HttpSettings) -> requests.Session:
+    """A ``requests.Session`` whose connections check the address they reached against the
+    SSRF policy of ``settings`` (DNS rebinding), without proxies or netrc from the
+    environment."""
+    session = guard_session(requests.Session(), settings.address_policy, max_retries=0)
+    session.trust_env = False  # no proxy/netrc surprises from the environment
+    session.headers["User-Agent"] = settings.user_agent
+    return session
+
+
 class GuardedSession:
     """A ``requests.Session`` that only talks to URLs on its configured origin."""
 
     def __init__(self, base_url: str, settings: HttpSettings, secrets: tuple[str, ...] = ()):
         self.settings = settings
         self.base_url = self.check(base_url).rstrip("/")
-        origin = urlsplit(self.base_url)
-        self.origin = (origin.scheme, origin.netloc.lower())
         self.secrets = tuple(s for s in secrets if s)
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxy/netrc surprises from the environment
-        self.session.headers["User-Agent"] = settings.user_agent
+        self.session = guarded_requests_session(settings)
 
     def check(self, url: str) -> str:
         return guard_url(url, self.settings)
 
     def url(self, path_or_url: str) -> str:
-        """Absolute URL for a path, or a server-given link checked to stay on our origin."""
-        if path_or_url.startswith(("http://", "https://")):
-            parts = urlsplit(path_or_url)
-            if (parts.scheme, parts.netloc.lower()) != self.origin:
+        """Absolute URL for a configured path, or for a server-given link (next page, record
+        href, ``Location``) that must stay on our origin: scheme, host and port compared after
+        normalisation (case, default port, surrounding whitespace), then the SSRF check again."""
+        target = (path_or_url or "").strip(LINK_STRIP)
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or target.startswith("//"):
+            absolute = urljoin(self.base_url + "/", target)
+            if not same_origin(absolute, self.base_url):
+                shown = urlsplit(absolute)
                 raise ProtocolError(
-                    f"The server sent a link to another origin ({parts.scheme}://{parts.netloc}); "
-                    "refused"
+                    f"The server sent a link to another origin ({shown.scheme}://"
+                    f"{shown.hostname or ''}); refused"
                 )
-            return path_or_url
-        return urljoin(self.base_url + "/", path_or_url.lstrip("/"))
+            return self.check(absolute)
+        return urljoin(self.base_url + "/", target.lstrip("/"))
 
     def request(
         self,

@@ -42,8 +42,11 @@ class MaximoClient:
 
     def __init__(self, config: MaximoConfig) -> None:
         self.config = config
+        # the derived maxauth/Basic token is a credential too: scrubbed from anything logged
         self.http = GuardedSession(
-            config.base_url, config.http, secrets=(config.api_key, config.password)
+            config.base_url,
+            config.http,
+            secrets=(config.api_key, config.password, *self._auth_headers().values()),
         )
         self._fields = {k: v for k, v in config.field_map.items() if v}
         if "external_id" not in self._fields:
@@ -220,17 +223,16 @@ class MaximoClient:
     def _iter_members(self, object_structure: str, params: dict[str, str]) -> Iterator[dict]:
         url: str | None = self._collection(object_structure)
         query: dict[str, str] | None = params
-        seen: set[str] = set()
+        guard = self.config.http.page_guard(f"Maximo {object_structure}")
         while url:
             body = decode_json(self._call("GET", url, params=query))
             if not isinstance(body, dict) or not isinstance(body.get("member", []), list):
                 raise ProtocolError("Maximo collection answer without a 'member' list")
-            yield from body.get("member", [])
+            members = body.get("member", [])
+            yield from members
             next_page = ((body.get("responseInfo") or {}).get("nextPage") or {}).get("href")
-            if next_page in seen:
-                raise ProtocolError("Maximo paging loops (same nextPage twice)")
             if next_page:
-                seen.add(next_page)
+                guard.next_page(len(members), str(next_page))
             url, query = next_page, None  # nextPage.href carries every query parameter
 
     def _auth_headers(self) -> dict[str, str]:

@@ -42,7 +42,7 @@ class RestClient:
             base[cfg.since_param] = format_datetime(since)
         target: str | None = cfg.list_path
         page, offset, cursor = pag.first_page, 0, None
-        seen_links: set[str] = set()
+        guard = cfg.http.page_guard(f"REST {cfg.list_path}")
         while target:
             params = dict(base)
             if pag.style == "page":
@@ -64,18 +64,20 @@ class RestClient:
                 yield self.to_workorder(item)
             target = None
             if pag.style == "page" and len(items) >= pag.page_size:
+                guard.next_page(len(items))
                 page, target = page + 1, cfg.list_path
             elif pag.style == "offset" and len(items) >= pag.page_size:
+                guard.next_page(len(items))
                 offset, target = offset + len(items), cfg.list_path
             elif pag.style == "cursor":
                 cursor = get_path(body, pag.cursor_path)
-                target = cfg.list_path if cursor and items else None
+                if cursor and items:
+                    guard.next_page(len(items), str(cursor))
+                    target = cfg.list_path
             elif pag.style == "next_link":
                 link = self._next_link(body, response)
-                if link and link in seen_links:
-                    raise ProtocolError("Paging loops (same next link twice)")
                 if link:
-                    seen_links.add(link)
+                    guard.next_page(len(items), link)
                     target, base = link, {}  # the link carries the query
 
     def get(self, external_id: str) -> WorkOrder:

@@ -33,7 +33,7 @@ from ..errors import ConfigurationError, IntegrationError, NotFound, ProtocolErr
 from ..safexml import parse_xml
 from . import errors as classify
 from .config import HttpSettings, SoapConfig, SoapOperation
-from .http import guard_url, read_capped
+from .http import guard_url, guarded_requests_session, read_capped
 from .mapping import as_list, fill_template, get_path, set_path
 from .workorder import DATE_FIELDS, LabourLine, WorkOrder, format_datetime, parse_datetime
 
@@ -48,8 +48,7 @@ class GuardedTransport(zeep.Transport):
     """zeep transport with the library's network and XML rules."""
 
     def __init__(self, settings: HttpSettings, local_root: str = "", secrets=()) -> None:
-        session = requests.Session()
-        session.trust_env = False
+        session = guarded_requests_session(settings)  # peer address checked at connect
         session.verify = settings.verify
         super().__init__(
             timeout=settings.read_timeout, operation_timeout=settings.read_timeout, session=session
@@ -178,6 +177,7 @@ class SoapClient:
         if template is None:
             raise ConfigurationError("SoapConfig.query_all is needed to list without 'since'")
         start = 0
+        guard = cfg.http.page_guard(f"SOAP {cfg.query.name}")
         while True:
             values = {
                 "since": format_datetime(since),
@@ -197,6 +197,7 @@ class SoapClient:
                 or (total is not None and start >= int(total))
             ):
                 return
+            guard.next_page(len(records))
 
     def get(self, external_id: str) -> WorkOrder:
         values = {"id": external_id, "site": self.config.site_id, "start": 0, "page_size": 2}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..paging import DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES
 
 TRANSPORTS = ("odata", "rfc")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -44,6 +45,9 @@ class SapConnectionConfig:
     allow_loopback: bool = False  # tests/demo only: accept 127.0.0.1/localhost endpoints
     allow_http: bool = False  # tests/demo only: accept plain http
     max_response_bytes: int = 64 * 1024 * 1024
+    max_token_bytes: int = 64 * 1024  # cap on the OAuth2 token endpoint's answer
+    max_pages: int = DEFAULT_MAX_PAGES  # server-driven paging (__next) bounds
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES
     pool_size: int = 10
     correlation_header: str = "X-Correlation-ID"
     # --- retries (reads, and creates guarded by the idempotency look-up) ---

@@ -15,7 +15,7 @@ from plant_sync.cmms.config import PaginationConfig, RestAuth
 from plant_sync.simulators.cmms import CmmsSimulator
 from plant_sync.simulators.cmms.rest_app import REST_FIELD_MAP
 from plant_sync.simulators.http_server import BackgroundServer
-from plant_sync.webhooks import InMemorySeenStore, WebhookVerifier
+from plant_sync.webhooks import InMemorySeenStore, WebhookVerifier, read_body
 
 API_KEY = "maximo-key"
 USERS = {"maxadmin": "maxadmin", "wilson": "s3cret-pw"}
@@ -133,7 +133,7 @@ class WebhookReceiver:
         if length is not None and length > MAX_BODY:
             result = self.verifier.verify(request.headers, b"", content_length=length)
         else:
-            body = request.stream.read(MAX_BODY + 1)
+            body = read_body(request.stream, MAX_BODY)  # bounded also when chunked
             result = self.verifier.verify(request.headers, body)
         with self._lock:
             self.verdicts.append(result.verdict.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import datetime, timezone
 
@@ -199,3 +200,29 @@ def test_secrets_never_reach_logs_or_reprs(seeded, maximo_config, caplog):
         make_client(basic).ping()
     assert any(r.name == "plant_sync.cmms.http" for r in caplog.records)
     assert API_KEY not in caplog.text and "s3cret-pw" not in caplog.text
+
+
+@pytest.mark.parametrize("mode, header", [("maxauth", "maxauth"), ("basic", "Authorization")])
+def test_credential_headers_never_reach_logs_even_at_debug(
+    seeded, maximo_config, caplog, mode, header
+):
+    """Every logger at DEBUG (ours, urllib3's, requests'): neither the password nor the
+    ``maxauth``/Basic token derived from it appears, also not when the logon fails."""
+    secrets = ["s3cret-pw", "wrong-pw-1"]
+    secrets += [base64.b64encode(f"wilson:{pw}".encode()).decode() for pw in list(secrets)]
+    good = maximo_config(auth=mode, api_key="", username="wilson", password="s3cret-pw")
+    wrong = maximo_config(auth=mode, api_key="", username="wilson", password="wrong-pw-1")
+    caplog.set_level(logging.DEBUG)  # the root logger: every library's debug output
+    client = make_client(good)
+    client.ping()
+    assert len(list(client.list_changed())) == 12
+    with pytest.raises(NotFound):
+        client.get("NO-SUCH-WO")
+    with pytest.raises(AuthenticationError) as refused:
+        make_client(wrong).ping()
+    logged = [r for r in caplog.records if r.name == "plant_sync.cmms.http"]
+    assert logged and all(f"'{header}': '***'" in r.getMessage() for r in logged)
+    assert any(r.name.startswith("urllib3") for r in caplog.records)
+    text = caplog.text + str(refused.value) + repr(refused.value.payload)
+    for secret in secrets:
+        assert secret not in text

@@ -1,20 +1,27 @@
-"""Signed webhooks: the verifier alone and a tiny WSGI endpoint fed by the simulator's emitter."""
+"""Signed webhooks (Standard Webhooks): the verifier alone and a tiny WSGI endpoint fed by the
+simulator's emitter."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import io
 import json
 import time
 
 import pytest
 import requests
 
+from plant_sync.simulators.cmms.emitter import post_chunked
 from plant_sync.webhooks import (
-    EVENT_ID_HEADER,
+    ID_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     InMemorySeenStore,
     Verdict,
     WebhookVerifier,
+    read_body,
     sign,
     signature,
 )
@@ -41,18 +48,63 @@ def verifier(clock) -> WebhookVerifier:
     return WebhookVerifier(SECRET, InMemorySeenStore(clock), clock=clock, max_body=1024)
 
 
-def test_signature_scheme_is_hmac_sha256_of_timestamp_dot_body():
-    import hashlib
-    import hmac
-
+def test_signature_scheme_is_hmac_sha256_of_id_dot_timestamp_dot_body():
     headers = sign(SECRET, BODY, "evt-1", timestamp=1700000000)
-    expected = hmac.new(SECRET.encode(), b"1700000000." + BODY, hashlib.sha256).hexdigest()
+    mac = hmac.new(SECRET.encode(), b"evt-1.1700000000." + BODY, hashlib.sha256).digest()
+    expected = base64.b64encode(mac).decode()
     assert headers == {
+        ID_HEADER: "evt-1",
         TIMESTAMP_HEADER: "1700000000",
-        EVENT_ID_HEADER: "evt-1",
-        SIGNATURE_HEADER: "sha256=" + expected,
+        SIGNATURE_HEADER: "v1," + expected,
     }
-    assert signature(SECRET, 1700000000, BODY) == expected
+    assert signature(SECRET, "evt-1", 1700000000, BODY) == expected
+
+
+def test_standard_webhooks_reference_vector():
+    """The test vector published with the Standard Webhooks reference libraries: a sender using
+    any of them is verified by us, and what we send is verified by them."""
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = b'{"test": 2432232314}'
+    headers = sign(secret, body, "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp=1614265330)
+    assert headers[SIGNATURE_HEADER] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    verifier = WebhookVerifier(secret, clock=lambda: 1614265330.0)
+    assert verifier.verify(headers, body).ok
+
+
+def test_captured_delivery_replayed_with_a_fresh_id_is_refused(verifier, clock):
+    """The id is signed: a recorded delivery sent again under a new id (which the
+    de-duplication has not seen) no longer verifies."""
+    headers = sign(SECRET, BODY, "evt-original", timestamp=int(clock.now))
+    assert verifier.verify(headers, BODY).ok
+    assert verifier.verify(headers, BODY).verdict is Verdict.REPLAY
+    forged = {**headers, ID_HEADER: "evt-fresh"}
+    result = verifier.verify(forged, BODY)
+    assert result.verdict is Verdict.BAD_SIGNATURE and result.http_status == 401
+    # nor can the id be shifted into the timestamp/body (ids with "." are refused)
+    dotted = {**headers, ID_HEADER: "evt.original"}
+    assert verifier.verify(dotted, BODY).verdict is Verdict.BAD_SIGNATURE
+
+
+def test_legacy_x_plantsync_headers_are_refused(verifier, clock):
+    ts = str(int(clock.now))
+    legacy_mac = hmac.new(SECRET.encode(), ts.encode() + b"." + BODY, hashlib.sha256)
+    legacy = {
+        "X-PlantSync-Timestamp": ts,
+        "X-PlantSync-Event-Id": "evt-legacy",
+        "X-PlantSync-Signature": "sha256=" + legacy_mac.hexdigest(),
+    }
+    result = verifier.verify(legacy, BODY)
+    assert result.verdict is Verdict.BAD_SIGNATURE and result.reason == "missing signature headers"
+
+
+def test_whsec_secret_is_base64_decoded():
+    key = b"\x00\x01binary-key-bytes\xff"
+    secret = "whsec_" + base64.b64encode(key).decode()
+    headers = sign(secret, BODY, "evt-b", timestamp=1700000000)
+    mac = hmac.new(key, b"evt-b.1700000000." + BODY, hashlib.sha256).digest()
+    assert headers[SIGNATURE_HEADER] == "v1," + base64.b64encode(mac).decode()
+    with pytest.raises(ValueError):
+        WebhookVerifier("whsec_not*base64")
 
 
 def test_valid_delivery_then_replay(verifier, clock):
@@ -66,13 +118,16 @@ def test_valid_delivery_then_replay(verifier, clock):
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda h, b: ({**h, SIGNATURE_HEADER: "sha256=" + "0" * 64}, b),
+        lambda h, b: ({**h, SIGNATURE_HEADER: "v1," + "A" * 43 + "="}, b),
         lambda h, b: (h, b + b" "),
-        lambda h, b: ({**h, SIGNATURE_HEADER: h[SIGNATURE_HEADER].replace("sha256=", "md5=")}, b),
+        lambda h, b: ({**h, SIGNATURE_HEADER: h[SIGNATURE_HEADER].replace("v1,", "v1a,")}, b),
+        lambda h, b: ({**h, SIGNATURE_HEADER: h[SIGNATURE_HEADER].replace("v1,", "")}, b),
         lambda h, b: ({k: v for k, v in h.items() if k != SIGNATURE_HEADER}, b),
-        lambda h, b: ({k: v for k, v in h.items() if k != EVENT_ID_HEADER}, b),
+        lambda h, b: ({k: v for k, v in h.items() if k != ID_HEADER}, b),
+        lambda h, b: ({**h, ID_HEADER: "evt 2"}, b),
         lambda h, b: ({**h, TIMESTAMP_HEADER: "17e8"}, b),
-        lambda h, b: ({**h, SIGNATURE_HEADER: "sha256=ü" + "0" * 63}, b),
+        lambda h, b: ({**h, TIMESTAMP_HEADER: str(int(h[TIMESTAMP_HEADER]) + 1)}, b),
+        lambda h, b: ({**h, SIGNATURE_HEADER: "v1,ü" + h[SIGNATURE_HEADER][4:]}, b),
     ],
 )
 def test_bad_signature_is_401(verifier, clock, tamper):
@@ -114,8 +169,11 @@ def test_secret_rotation(clock):
     assert verifier.verify(sign("old-secret", BODY, "a", int(clock.now)), BODY).ok
     assert verifier.verify(sign("new-secret", BODY, "b", int(clock.now)), BODY).ok
     headers = sign("new-secret", BODY, "c", int(clock.now))
-    headers[SIGNATURE_HEADER] = "sha256=" + "f" * 64 + "," + headers[SIGNATURE_HEADER]
+    headers[SIGNATURE_HEADER] = "v1," + "f" * 43 + "= " + headers[SIGNATURE_HEADER]
     assert verifier.verify(headers, BODY).ok
+    # a sender rotating its secret signs with both: one header, two signatures
+    both = sign(["unknown-new", "old-secret"], BODY, "d", int(clock.now))
+    assert len(both[SIGNATURE_HEADER].split()) == 2 and verifier.verify(both, BODY).ok
 
 
 def test_seen_store_expires_and_forgets(clock):
@@ -150,6 +208,43 @@ def test_oversized_body_is_413_over_http(webhook_receiver):
     body = json.dumps({"type": "x", "data": "y" * 10_000}).encode()
     response = requests.post(url, data=body, headers=sign(SECRET, body, "big"), timeout=10)
     assert response.status_code == 413 and receiver.processed == []
+
+
+class EndlessStream:
+    """A request body that never ends (a chunked upload without its last chunk)."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        assert 0 < size <= 64 * 1024, "bounded reads only"
+        self.read_bytes += size
+        return b"x" * size
+
+
+def test_read_body_is_bounded_without_content_length():
+    stream = EndlessStream()
+    assert read_body(stream, 1000) is None
+    assert stream.read_bytes == 1001, "stops one byte past the limit"
+    assert read_body(io.BytesIO(BODY), len(BODY)) == BODY
+    assert read_body(io.BytesIO(b"x" * 200_000), 200_000) == b"x" * 200_000
+    assert WebhookVerifier(SECRET).verify({}, None).verdict is Verdict.TOO_LARGE
+
+
+def test_chunked_upload_within_the_limit_is_verified(webhook_receiver):
+    receiver, url = webhook_receiver
+    headers = {"Content-Type": "application/json", **sign(SECRET, BODY, "evt-chunked")}
+    chunks = iter([BODY[:10], BODY[10:]])  # a generator body: Transfer-Encoding: chunked
+    response = requests.post(url, data=chunks, headers=headers, timeout=10)
+    assert response.status_code == 200 and receiver.processed == [json.loads(BODY)]
+
+
+def test_endless_chunked_upload_is_413_before_it_ends(webhook_receiver):
+    receiver, url = webhook_receiver
+    delivery = post_chunked(url, sign(SECRET, b"", "evt-endless"), give_up_after=32 * 2**20)
+    assert delivery.status == 413
+    assert not delivery.finished, "answered while the upload was still going"
+    assert receiver.processed == []
 
 
 def test_simulator_emits_signed_events_on_changes(sim, webhook_receiver):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import types
 from datetime import datetime, timezone
 
+import pytest
+
+from plant_sync.errors import PagingError
 from plant_sync.sap.ops.goods_movement import GoodsMovementCreate, GoodsMovementItem
 
 
@@ -80,3 +83,17 @@ def test_stock_is_streamed_and_follows_goods_movements(service, sim):
         p for page in service.iter_material_stock("1010", "0001", material=material) for p in page
     ]
     assert after[0].quantity == before[(material, "0001")] - 4
+
+
+def test_server_paging_is_bounded(sim_factory, make_service, transport):
+    """OData ``__next`` and RFC_READ_TABLE ROWSKIPS alike: more pages than ``max_pages`` is a
+    PagingError, not an endless pull."""
+    sim = sim_factory(page_size=3)
+    sim.store.seed_equipment(6)  # 16 equipment: 6 pages of 3
+    service = make_service(sim, transport, rfc_page_size=3, max_pages=2)
+    pages = service.iter_equipment_changes(None)
+    assert len(next(pages).rows) == 3 and len(next(pages).rows) == 3
+    with pytest.raises(PagingError, match="more than 2 pages"):
+        next(pages)
+    unbounded = make_service(sim, transport, rfc_page_size=3, max_pages=6)
+    assert sum(len(p.rows) for p in unbounded.iter_equipment_changes(None)) == 16

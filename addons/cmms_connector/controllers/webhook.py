@@ -1,11 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Signed CMMS webhooks: ``POST /plant_sync/cmms/<backend id>/webhook``.
 
-No session and no CSRF token: the HMAC signature (``plant_sync.webhooks``, keyed with the
-backend's encrypted webhook secret) is the only credential. The controller verifies, de-duplicates
-the event id in the database, enqueues one inbound message (its job fetches and imports the work
-order) and answers at once: 202 accepted, 200 replay, 401 bad signature / stale timestamp, 413 too
-large, 404 unknown backend or webhook not enabled.
+No session and no CSRF token: the Standard Webhooks HMAC signature (``plant_sync.webhooks``:
+``webhook-id``, ``webhook-timestamp``, ``webhook-signature`` over ``id.timestamp.body``, keyed with
+the backend's encrypted webhook secret) is the only credential. The controller reads the body in
+bounded chunks (also without Content-Length), verifies, de-duplicates the signed ``webhook-id`` in
+the database, enqueues one inbound message (its job fetches and imports the work order) and
+answers at once: 202 accepted, 200 replay, 401 bad signature / stale timestamp, 413 too large, 404
+unknown backend or webhook not enabled. The former ``X-PlantSync-*`` headers are not accepted
+(their signature did not cover the event id).
 """
 
 import json
@@ -14,7 +17,7 @@ import logging
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
-from plant_sync.webhooks import Verdict, WebhookVerifier
+from plant_sync.webhooks import Verdict, WebhookVerifier, read_body
 
 from ..models.cmms_webhook_event import SeenStore
 from ..models.plant_sync_backend import CMMS_KINDS
@@ -61,15 +64,19 @@ class CmmsWebhookController(http.Controller):
         httprequest = request.httprequest
         max_body = backend.cmms_webhook_max_body or 1024 * 1024
         store = SeenStore(env, backend.id)
-        verifier = WebhookVerifier(
-            secrets, store, tolerance=backend.cmms_webhook_tolerance or 300, max_body=max_body
-        )
+        try:
+            verifier = WebhookVerifier(
+                secrets, store, tolerance=backend.cmms_webhook_tolerance or 300, max_body=max_body
+            )
+        except ValueError as exc:  # a "whsec_" key that is not Base64
+            _logger.warning("CMMS webhook secret of backend %s is unusable: %s", backend.id, exc)
+            return _answer(404, status="unknown")
         length = httprequest.content_length
         if length is not None and length > max_body:
             result = verifier.verify(httprequest.headers, b"", content_length=length)
             self._discard_body(httprequest, length)
         else:
-            body = httprequest.get_data(cache=True)
+            body = self._read_body(httprequest, max_body)  # None when over the cap
             result = verifier.verify(httprequest.headers, body)
         if result.verdict is Verdict.REPLAY:
             return _answer(200, status="replay", event=result.event_id)
@@ -86,7 +93,7 @@ class CmmsWebhookController(http.Controller):
             request.env.cr.rollback()  # forget the event id: the sender may send it right
             return _answer(400, status="invalid", reason="the body is not a JSON object")
         event.setdefault("id", result.event_id)
-        message = env["plant.sync.message"].enqueue(
+        message = env["plant.sync.message"]._enqueue(
             flow,
             None,
             event,
@@ -97,6 +104,20 @@ class CmmsWebhookController(http.Controller):
             {"event_type": str(event.get("type") or "")[:64], "message_id": message[:1].id}
         )
         return _answer(202, status="accepted", event=result.event_id, message=message[:1].id)
+
+    @staticmethod
+    def _read_body(httprequest, max_body):
+        """The body read in bounded chunks - also without Content-Length (chunked upload) -
+        or None as soon as it exceeds ``max_body``. Odoo's request wrapper does not expose the
+        werkzeug ``stream`` (a LimitedStream with Content-Length, the de-chunked socket stream
+        without). The body is kept on the request: when Odoo retries the request after a
+        serialization failure (concurrent delivery of one event), the stream is already read."""
+        body = getattr(httprequest, "_plant_sync_webhook_body", None)
+        if body is None:
+            wrapped = getattr(httprequest, "_HTTPRequest__wrapped", httprequest)
+            body = read_body(wrapped.stream, max_body)
+            httprequest._plant_sync_webhook_body = body
+        return body
 
     @staticmethod
     def _discard_body(httprequest, length, limit=8 * 1024 * 1024):

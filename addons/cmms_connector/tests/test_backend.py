@@ -21,7 +21,7 @@ class TestCmmsBackend(CmmsCase):
         }
         for backend, cls in expected.items():
             with self.subTest(kind=backend.kind):
-                client = backend.client()
+                client = backend._client()
                 self.assertIsInstance(client, cls)
                 client.ping()  # real round trip to the simulator
                 client.close()
@@ -43,6 +43,39 @@ class TestCmmsBackend(CmmsCase):
                 backend.write({field: value})
         self.rest.cmms_extra_config = json.dumps({"pagination": {"style": "offset"}})
         self.assertEqual(self.rest._cmms_config_dict()["pagination"]["style"], "offset")
+
+    def test_extra_config_cannot_override_host_tls_plain_http_or_local_wsdl(self):
+        """Only documented advanced settings; the endpoint, TLS verification, plain http,
+        loopback allowances, credentials and local WSDL files come from the backend's fields."""
+        refused = [
+            (self.rest, {"base_url": "https://evil.example.com/api"}),
+            (self.maximo, {"base_url": "http://169.254.169.254/maximo"}),
+            (self.rest, {"http": {"verify_tls": False}}),
+            (self.maximo, {"http": {"ca_bundle": "/srv/attacker-ca.pem"}}),
+            (self.rest, {"http": {"allow_http": True}}),
+            (self.rest, {"http": {"allow_loopback_hosts": ["127.0.0.1", "10.0.0.1"]}}),
+            (self.soap, {"wsdl": "/etc/odoo/odoo.conf"}),
+            (self.soap, {"endpoint": "https://evil.example.com/soap"}),
+            (self.soap, {"query": {"name": "Q", "wsdl": "file:///etc/passwd"}}),
+            (self.soap, {"query": {"name": "Q", "wsdl": "https://evil.example.com/q?wsdl"}}),
+            (self.rest, {"list_path": "https://evil.example.com/workorders"}),
+            (self.maximo, {"api_key": "in-clear-text"}),
+            (self.rest, {"auth": {"kind": "none"}}),
+        ]
+        for backend, extra in refused:
+            with (
+                self.subTest(kind=backend.kind, extra=extra),
+                self.assertRaisesRegex(ValidationError, "not allowed|must be"),
+                self.env.cr.savepoint(),
+            ):
+                backend.cmms_extra_config = json.dumps(extra)
+        self.soap.cmms_extra_config = json.dumps(
+            {"http": {"read_timeout": 15, "max_pages": 100}, "strict": False}
+        )
+        config = self.soap._cmms_config_dict()
+        self.assertEqual(config["http"]["read_timeout"], 15)
+        self.assertEqual(config["http"]["max_pages"], 100)
+        self.assertTrue(config["http"]["verify_tls"])
 
     def test_secrets_are_encrypted_and_webhook_secret_is_the_hmac_key(self):
         self.rest.cmms_signing_secret = "sign-me-0123"

@@ -10,6 +10,9 @@ it is an ``INSERT ... ON CONFLICT DO NOTHING`` on a unique (backend, event id) i
 ``test_event_ids_are_unique_in_the_database``) plus the unique idempotency key of the message.
 """
 
+import hashlib
+import hmac
+import json
 import logging
 import threading
 import time
@@ -22,6 +25,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests.common import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from plant_sync.simulators.cmms.emitter import post_chunked
 from plant_sync.webhooks import sign
 
 from .common import WEBHOOK_SECRET, CmmsCase
@@ -92,7 +96,7 @@ class TestCmmsWebhook(CmmsCase, HttpCase):
         requests_ = self.requests_of(backend)
         self.assertEqual(len(requests_), 200)
         self.assertEqual(
-            sorted(backend.external_id_for(r) for r in requests_),
+            sorted(backend._external_id_for(r) for r in requests_),
             [f"WO{n:04d}" for n in range(1, 201)],
         )
         # measured: logged for the report (no timing assertion)
@@ -168,9 +172,88 @@ class TestCmmsWebhook(CmmsCase, HttpCase):
         message._job_process()
         self.assertEqual(message.state, "done", message.error_technical)
         self.assertEqual(self.sim.hits["rest"], hits, "no call to the CMMS")
-        request = self.rest.record_for("maintenance.request", "EXT-1")
+        request = self.rest._record_for("maintenance.request", "EXT-1")
         self.assertEqual(request.stage_id, self.env.ref("maintenance.stage_1"))
         self.assertTrue(request.downtime_event_ids.is_open)
+
+    def post(self, backend, body, headers, **kw):
+        """One raw delivery (flushed first: the server thread reads the database)."""
+        self.env.flush_all()
+        response = requests.post(
+            self.url(backend),
+            data=body,
+            headers={"Content-Type": "application/json", **headers},
+            timeout=60,
+            **kw,
+        )
+        self.env.invalidate_all()
+        return response.status_code
+
+    def test_captured_delivery_replayed_under_a_fresh_id_is_refused(self):
+        """The signature covers ``webhook-id``: a recorded delivery sent again with a new id
+        (unknown to the de-duplication) is refused, and the original is a replay."""
+        self.add_workorders(1)
+        body = json.dumps(self.event(1)).encode()
+        captured = sign(WEBHOOK_SECRET, body, "evt-captured")
+        self.assertEqual(self.post(self.maximo, body, captured), 202)
+        with mute_logger("odoo.addons.cmms_connector.controllers.webhook"):
+            self.assertEqual(self.post(self.maximo, body, {**captured, "webhook-id": "evt-2"}), 401)
+        self.assertEqual(self.post(self.maximo, body, captured), 200)  # replay
+        events = self.env["cmms.webhook.event"].search([("backend_id", "=", self.maximo.id)])
+        self.assertEqual(events.mapped("event_id"), ["evt-captured"])
+        self.assertEqual(len(self.webhook_messages(self.maximo)), 1)
+
+    def test_deduplication_keys_on_the_signed_webhook_id(self):
+        """Not on the body's own ``id``: two events with the same body id but their own signed
+        webhook ids are two events; the same webhook id is one event whatever the body says."""
+        self.add_workorders(2)
+        first = json.dumps(self.event(1)).encode()
+        second = json.dumps(self.event(1, wonum="WO0002")).encode()  # same body id evt-00001
+        self.assertEqual(self.post(self.maximo, first, sign(WEBHOOK_SECRET, first, "wh-1")), 202)
+        self.assertEqual(self.post(self.maximo, second, sign(WEBHOOK_SECRET, second, "wh-2")), 202)
+        again = json.dumps(self.event(7)).encode()
+        self.assertEqual(self.post(self.maximo, again, sign(WEBHOOK_SECRET, again, "wh-1")), 200)
+        events = self.env["cmms.webhook.event"].search([("backend_id", "=", self.maximo.id)])
+        self.assertEqual(sorted(events.mapped("event_id")), ["wh-1", "wh-2"])
+        self.assertEqual(len(self.webhook_messages(self.maximo)), 2)
+
+    def test_legacy_x_plantsync_headers_are_refused(self):
+        body = json.dumps(self.event(1)).encode()
+        ts = str(int(time.time()))
+        mac = hmac.new(WEBHOOK_SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256)
+        legacy = {
+            "X-PlantSync-Timestamp": ts,
+            "X-PlantSync-Event-Id": "evt-legacy",
+            "X-PlantSync-Signature": "sha256=" + mac.hexdigest(),
+        }
+        with mute_logger("odoo.addons.cmms_connector.controllers.webhook"):
+            self.assertEqual(self.post(self.maximo, body, legacy), 401)
+        self.assertFalse(self.webhook_messages(self.maximo))
+
+    def test_chunked_delivery_without_content_length_is_accepted(self):
+        self.add_workorders(1)
+        body = json.dumps(self.event(1)).encode()
+        chunks = iter([body[:7], body[7:]])  # a generator body: Transfer-Encoding: chunked
+        headers = sign(WEBHOOK_SECRET, body, "evt-chunked")
+        self.assertEqual(self.post(self.maximo, chunks, headers), 202)
+        self.assertEqual(len(self.webhook_messages(self.maximo)), 1)
+
+    def test_endless_chunked_upload_is_413_before_it_ends(self):
+        """No Content-Length, a body that keeps coming: the controller stops reading at the
+        limit and answers 413 while the sender is still sending (before: it read everything
+        into memory, then refused)."""
+        self.maximo.cmms_webhook_max_body = 2048
+        self.env.flush_all()
+        with mute_logger("odoo.addons.cmms_connector.controllers.webhook"):
+            delivery = post_chunked(
+                self.url(self.maximo),
+                sign(WEBHOOK_SECRET, b"", "evt-endless"),
+                give_up_after=32 * 1024 * 1024,
+            )
+        self.env.invalidate_all()
+        self.assertEqual(delivery.status, 413)
+        self.assertFalse(delivery.finished, "answered while the upload was still going")
+        self.assertFalse(self.webhook_messages(self.maximo))
 
     def test_event_ids_are_unique_in_the_database(self):
         Event = self.env["cmms.webhook.event"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -14,6 +15,7 @@ from ..classify import classify_http, classify_transport
 from ..config import SapConnectionConfig
 
 TOKEN_SKEW = 30.0  # renew this many seconds before the token expires
+MAX_TOKEN_BYTES = 64 * 1024  # a token answer is a few KiB at most (JWTs included)
 
 
 class OAuth2ClientCredentials(AuthBase):
@@ -32,6 +34,7 @@ class OAuth2ClientCredentials(AuthBase):
         session: requests.Session,
         timeout: tuple[float, float],
         verify: bool | str = True,
+        max_bytes: int = MAX_TOKEN_BYTES,
     ) -> None:
         self.token_url = token_url
         self.client_id = client_id
@@ -40,6 +43,7 @@ class OAuth2ClientCredentials(AuthBase):
         self._session = session
         self._timeout = timeout
         self._verify = verify
+        self._max_bytes = max_bytes
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
@@ -80,7 +84,13 @@ class OAuth2ClientCredentials(AuthBase):
                 timeout=self._timeout,
                 verify=self._verify,
                 allow_redirects=False,
+                stream=True,
             )
+        except requests.RequestException as exc:
+            raise classify_transport(exc) from None
+        try:
+            with response:
+                body = self._read_capped(response)
         except requests.RequestException as exc:
             raise classify_transport(exc) from None
         self.fetch_count += 1
@@ -92,14 +102,28 @@ class OAuth2ClientCredentials(AuthBase):
         if response.status_code != 200:
             raise classify_http(response.status_code, response.headers)
         try:
-            doc: Any = response.json()
+            doc: Any = json.loads(body)
             token = str(doc["access_token"])
             lifetime = float(doc.get("expires_in") or 300)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise ProtocolError("OAuth2 token endpoint returned no access_token") from None
         if str(doc.get("token_type", "Bearer")).lower() != "bearer":
             raise ProtocolError(f"Unsupported OAuth2 token type {doc.get('token_type')!r}")
         return token, lifetime
+
+    def _read_capped(self, response: requests.Response) -> bytes:
+        """The token answer, refused (:class:`ProtocolError`) beyond ``max_bytes``."""
+        limit = self._max_bytes
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise ProtocolError(f"OAuth2 token answer of {declared} bytes exceeds {limit} bytes")
+        chunks, size = [], 0
+        for chunk in response.iter_content(8192):
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(f"OAuth2 token answer exceeds {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def make_auth(
@@ -114,6 +138,7 @@ def make_auth(
             session=session,
             timeout=(config.connect_timeout, config.read_timeout),
             verify=config.verify,
+            max_bytes=config.max_token_bytes,
         )
     if not config.user:
         raise ConfigurationError("SAP Basic authentication needs a user")

@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from ...crypto import redact
 from ...errors import (
@@ -36,8 +35,9 @@ from ...errors import (
     RateLimited,
     ServiceUnavailable,
 )
+from ...paging import PageGuard
 from ...safexml import parse_xml
-from ...urlguard import check_url
+from ...urlguard import LINK_STRIP, AddressPolicy, check_url, guard_session, same_origin
 from ..classify import classify_transport
 from ..config import SapConnectionConfig
 from ..correlation import current_correlation_id
@@ -108,12 +108,15 @@ class SapHttp:
         self._check(self.base_url)
         if config.auth == "oauth2":
             self._check(config.oauth_token_url)
-        self.session = requests.Session()
-        adapter = HTTPAdapter(
-            pool_connections=2, pool_maxsize=max(1, config.pool_size), max_retries=0
+        # the adapter checks the address each connection reached (DNS rebinding), for the
+        # OData calls and the OAuth2 token requests alike
+        self.session = guard_session(
+            requests.Session(),
+            AddressPolicy.of(config.loopback_hosts),
+            pool_connections=2,
+            pool_maxsize=max(1, config.pool_size),
+            max_retries=0,
         )
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
         self.session.verify = config.verify
         self.session.trust_env = False  # no proxy/netrc surprises from the environment
         self.auth = make_auth(config, self.session)
@@ -424,17 +427,24 @@ class ODataService:
         )
         query.update(params or {})
         url: str | None = self.url(entity_set)
+        config = self.http.config
+        guard = PageGuard(f"SAP {self.name}/{entity_set}", config.max_pages, config.max_empty_pages)
         while url:
             result = self._get(url, query)
             rows, next_link, _count = _rows(decode_json(result))
             yield rows
+            if next_link:
+                guard.next_page(len(rows), str(next_link))
             url, query = self._next(url, next_link) if next_link else (None, {})
 
     def _next(self, current: str, link: str) -> tuple[str, dict[str, Any]]:
-        target = urlsplit(urljoin(current, link))
-        base = urlsplit(self.http.base_url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        """The next page's URL and query; it must stay on the configured origin (scheme, host,
+        port compared after normalisation) and pass the SSRF check again."""
+        absolute = urljoin(current, str(link).strip(LINK_STRIP))
+        if not same_origin(absolute, self.http.base_url):
             raise ProtocolError(f"SAP paging link leaves the configured host: {link!r}")
+        self.http._check(absolute)
+        target = urlsplit(absolute)
         query = dict(parse_qsl(target.query, keep_blank_values=True))
         return urlunsplit((target.scheme, target.netloc, target.path, "", "")), query
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from ...errors import ConfigurationError, ConnectionFailed, IntegrationError, ProtocolError
+from ...paging import PageGuard
 from ..classify import classify_rfc_exception
 from ..config import SapConnectionConfig
 from .returns import check_return, return_rows
@@ -166,12 +167,14 @@ class RfcClient:
         """Stream ``table`` rows as dicts, ``page_size`` rows per call (ROWSKIPS/ROWCOUNT)."""
         size = page_size or self.config.rfc_page_size
         skip = 0
+        guard = PageGuard(f"RFC_READ_TABLE {table}", self.config.max_pages)
         while True:
             rows = self.read_table(table, fields, where, skip=skip, count=size)
             if rows:
                 yield rows
             if len(rows) < size:
                 return
+            guard.next_page(len(rows))  # a system ignoring ROWSKIPS would never end
             skip += size
 
     def read_table(

@@ -177,7 +177,7 @@ class CmmsSimulator:
     def emit_webhook(
         self,
         url: str,
-        secret: str,
+        secret: str | list[str],
         event: dict[str, Any],
         repeat: int = 1,
         parallel: int = 1,
