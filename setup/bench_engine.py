@@ -8,7 +8,7 @@
 2. in a child process (Odoo registry, no HTTP), measures
    * baseline: N raw queue_job no-op jobs (``queue.job._test_job``) enqueued with ``with_delay``
      and run the way the job runner does (load, started+commit, perform, done+commit);
-   * engine: N messages through the full engine path - ``plant.sync.message.enqueue`` (flow
+   * engine: N messages through the full engine path - ``plant.sync.message._enqueue`` (flow
      lookup, idempotency key, redaction, create-or-get, job) then the same job execution
      (row lock, advisory lock per record, ordering check, circuit breaker, handler, binding, done)
      with a no-op remote handler;
@@ -173,7 +173,7 @@ def child(db: str, count: int) -> dict:
             flow = env["plant.sync.flow"].browse(flow.id)
             Messages = env["plant.sync.message"]
             uuids = [
-                Messages.enqueue(
+                Messages._enqueue(
                     "bench_noop",
                     record,
                     {"order": record.id, "description": "bench", "qty": 1},

@@ -267,7 +267,7 @@ def main(argv=None) -> int:
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
             def baseline():
-                client = backend.client()
+                client = backend._client()
                 count = 0
                 try:
                     for page in client.iter_material_stock(PLANT, SLOC):

@@ -21,5 +21,10 @@
         "views/plant_sync_flow_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "maintenance_sap_bridge/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

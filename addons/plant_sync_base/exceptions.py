@@ -7,7 +7,7 @@ otherwise failed + exception record). These two add Odoo-side cases.
 
 from __future__ import annotations
 
-from plant_sync.errors import BusinessRuleError
+from plant_sync.errors import BusinessRuleError, ConfigurationError
 
 
 class MissingMapping(Exception):
@@ -44,6 +44,17 @@ class PlantSyncBusinessError(BusinessRuleError):
         self.amount = amount
         self.currency = currency
         self.owner_group = owner_group
+
+
+class MissingConfiguration(ConfigurationError):
+    """Something must be set up in Odoo before a flow can run (a stock location mapping, a flow
+    setting...). Permanent, like every :class:`ConfigurationError`; ``fix`` says what opens the
+    right place: ``{"kind": "mapping"|"record"|"backend"|"flow", "model": ..., "res_id": ...,
+    "defaults": {field: value}}`` (see ``plant.sync.exception._fix_values``)."""
+
+    def __init__(self, message: str, *, fix: dict | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.fix = fix or {}
 
 
 def value_key(value) -> str:

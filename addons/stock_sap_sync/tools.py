@@ -58,13 +58,13 @@ def location_plant_sloc(backend, location, raise_missing=True):
     Mapping = backend.env["plant.sync.mapping"]
     current = location
     while current:
-        value = Mapping.to_external(backend, "location", current, default="")
+        value = Mapping._to_external(backend, "location", current, default="")
         if value:
             plant, sloc = split_plant_sloc(value)
             if not plant:
                 warehouse = current.warehouse_id
                 if warehouse:
-                    plant = Mapping.to_external(
+                    plant = Mapping._to_external(
                         backend, "plant", warehouse, default=None if raise_missing else ""
                     )
                 if not plant and raise_missing:
@@ -78,6 +78,6 @@ def location_plant_sloc(backend, location, raise_missing=True):
 
 def movement_type(backend, kind):
     """SAP movement type of an Odoo booking kind (see :data:`MOVEMENT_TYPES`)."""
-    return backend.env["plant.sync.mapping"].to_external(
+    return backend.env["plant.sync.mapping"]._to_external(
         backend, "movement_type", kind, default=MOVEMENT_TYPES[kind]
     )

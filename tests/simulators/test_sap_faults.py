@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import requests
 
@@ -114,3 +117,37 @@ def test_rfc_faults_communication_error_lock_and_drop_after_commit(sap_sim):
         conn.call("BAPI_TRANSACTION_COMMIT", WAIT="X")
     assert sap_sim.store.count("A_PurchaseRequisitionHeader") == 1  # committed nonetheless
     assert not conn.alive
+
+
+def test_hold_after_commit_keeps_the_answer_of_a_committed_write(sap_sim, sap_http):
+    """Chaos tests kill the client while SAP holds the answer of a write it committed."""
+    api = sap_http("API_MAINTNOTIFICATION")
+    api.fetch_token()
+    requests.post(
+        sap_sim.url + "/__sim__/faults",
+        json={"hold_next": 1, "hold_after_commit": 30},
+        timeout=10,
+    )
+    answers = []
+    client = threading.Thread(
+        target=lambda: answers.append(
+            api.post(
+                "MaintenanceNotification",
+                json={"NotificationType": "M1", "MaintNotifExtReferenceNumber": "HOLDKEY000000001"},
+            ).status_code
+        ),
+        daemon=True,
+    )
+    client.start()
+    deadline = time.monotonic() + 10
+    holding = []
+    while not holding and time.monotonic() < deadline:
+        holding = requests.get(sap_sim.url + "/__sim__/state", timeout=10).json()["faults"][
+            "holding"
+        ]
+        time.sleep(0.05)
+    assert len(holding) == 1 and "HOLDKEY000000001" in holding[0]["body"]
+    assert sap_sim.store.counts()["MaintenanceNotification"] == 1, "committed before the answer"
+    assert not answers, "the answer is held"
+    assert api.post("MaintenanceNotification", json={"NotificationType": "M1"}).status_code == 201
+    assert sap_sim.faults.snapshot()["stats"]["holds"] == 1, "only the next write is held"

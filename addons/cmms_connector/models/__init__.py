@@ -4,6 +4,7 @@ from . import (
     maintenance_request,
     plant_downtime_event,
     plant_sync_backend,
+    plant_sync_exception,
     plant_sync_flow,
     plant_sync_mapping,
     plant_sync_message,

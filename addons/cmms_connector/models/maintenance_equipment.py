@@ -28,6 +28,7 @@ class MaintenanceEquipment(models.Model):
 
     def action_open_downtime_events(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "cmms_connector.action_plant_downtime_event"
         )
@@ -43,11 +44,11 @@ class MaintenanceEquipment(models.Model):
         backend.ensure_one()
         assetnum = str(assetnum)
         backend._lock("cmms_asset", assetnum)
-        equipment = backend.record_for(self._name, assetnum)
+        equipment = backend._record_for(self._name, assetnum)
         if equipment:
             return equipment
         Equipment = self.sudo()
-        mapped = self.env["plant.sync.mapping"].to_odoo(
+        mapped = self.env["plant.sync.mapping"]._to_odoo(
             backend, "cmms_equipment", assetnum, default=""
         )
         if isinstance(mapped, models.BaseModel) and mapped._name == self._name:
@@ -60,7 +61,7 @@ class MaintenanceEquipment(models.Model):
                 ],
                 limit=2,
             )
-            if len(candidates) == 1 and not backend.external_id_for(candidates):
+            if len(candidates) == 1 and not backend._external_id_for(candidates):
                 equipment = candidates
         if not equipment and backend.cmms_create_equipment:
             equipment = Equipment.with_context(mail_create_nolog=True).create(
@@ -73,7 +74,7 @@ class MaintenanceEquipment(models.Model):
             )
         if not equipment:
             raise MissingMapping("cmms_equipment", assetnum, "inbound", backend.id)
-        backend.bind(equipment, assetnum)
+        backend._bind(equipment, assetnum)
         return equipment.with_env(self.env)
 
     @api.model
@@ -92,6 +93,6 @@ class MaintenanceEquipment(models.Model):
         if asset.get("location") and equipment.location != asset["location"]:
             vals["location"] = asset["location"]
         if vals:
-            equipment.sudo().with_context(**backend.import_context()).write(vals)
-        backend.bind(equipment, assetnum, asset.get("_rowstamp") or None)
+            equipment.sudo().with_context(**backend._import_context()).write(vals)
+        backend._bind(equipment, assetnum, asset.get("_rowstamp") or None)
         return equipment

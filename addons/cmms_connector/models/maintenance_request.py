@@ -3,7 +3,14 @@ import hashlib
 from datetime import timezone
 
 from odoo import api, fields, models
-from odoo.addons.plant_sync_base.tools import IMPORT_CONTEXT_KEY, dumps
+from odoo.addons.plant_sync_base.tools import (
+    IMPORT_CONTEXT_KEY,
+    ImportFlag,
+    check_engine_fields,
+    dumps,
+    fill_view_slot,
+    import_flag,
+)
 from odoo.tools import html2plaintext, plaintext2html
 
 from plant_sync.cmms.workorder import LabourLine, WorkOrder
@@ -23,8 +30,13 @@ PUSH_TRIGGER_FIELDS = frozenset(
         "duration",
     }
 )
-#: context key: data being written was received from this CMMS backend (id)
+#: context key: data being written was received from this CMMS backend (an ``ImportFlag`` of
+#: it, honoured in superuser mode only: see ``plant_sync_base.tools.import_flag``)
 CMMS_IMPORT_KEY = "cmms_import_backend"
+#: what the CMMS said: written by the CMMS flow handlers only
+CMMS_REFERENCE_FIELDS = frozenset(
+    {"cmms_status", "cmms_work_type", "cmms_labour_hours", "cmms_labour_pushed"}
+)
 #: fields copied to the downtime event of a request edited in Odoo
 DOWNTIME_FIELDS = frozenset(
     {
@@ -36,6 +48,11 @@ DOWNTIME_FIELDS = frozenset(
         "cmms_cause_code",
         "cmms_remedy_code",
     }
+)
+#: the failure report section of the technician's job form (maintenance_sap_bridge owns the form)
+TECHNICIAN_FAILURE = (
+    "technician_failure",
+    "cmms_connector.maintenance_request_view_form_technician_failure",
 )
 #: normalized work-order field -> (request field, mapping type)
 CODE_FIELDS = {
@@ -60,7 +77,7 @@ def to_aware(value):
 
 class MaintenanceRequest(models.Model):
     _name = "maintenance.request"
-    _inherit = ["maintenance.request", "plant.sync.bound.mixin"]
+    _inherit = ["maintenance.request", "plant.sync.bound.mixin", "plant.sync.timeline.mixin"]
 
     cmms_backend_id = fields.Many2one(
         "plant.sync.backend",
@@ -121,9 +138,9 @@ class MaintenanceRequest(models.Model):
         wonum = workorder.external_id
         backend._lock("cmms_import", self._name, wonum)
         Binding = self.env["plant.sync.binding"].sudo()
-        request = backend.record_for(self._name, wonum)
+        request = backend._record_for(self._name, wonum)
         if request and workorder.version:
-            binding = Binding.binding_for(backend, request)
+            binding = Binding._binding_for(backend, request)
             if binding.external_version == workorder.version:
                 return request, False
         # No echo is per backend: the CMMS flows of this backend ignore this write (own
@@ -131,7 +148,8 @@ class MaintenanceRequest(models.Model):
         # change. The engine's generic import flag is cleared because triggers that test it
         # without a backend would otherwise drop the SAP side of the chain.
         env_self = self.sudo().with_context(
-            **{IMPORT_CONTEXT_KEY: False, CMMS_IMPORT_KEY: backend.id}, mail_create_nolog=True
+            **{IMPORT_CONTEXT_KEY: False, CMMS_IMPORT_KEY: ImportFlag(backend.id)},
+            mail_create_nolog=True,
         )
         vals = env_self._cmms_values(backend, workorder, request)
         if request:
@@ -148,7 +166,7 @@ class MaintenanceRequest(models.Model):
             if team:
                 vals.setdefault("maintenance_team_id", team.id)
             request = env_self.create(vals)
-        backend.bind(request, wonum, workorder.version or None)
+        backend._bind(request, wonum, workorder.version or None)
         self.env["plant.downtime.event"].sudo()._cmms_record(
             backend, request, workorder, message=message
         )
@@ -199,12 +217,12 @@ class MaintenanceRequest(models.Model):
             # failure catalogues are usually shared: a mapping translates, otherwise the code
             # passes through unchanged
             vals[field_name] = (
-                Mapping.to_odoo(backend, mapping_type, code, default=code) if code else False
+                Mapping._to_odoo(backend, mapping_type, code, default=code) if code else False
             )
         if wo.status:
             vals["stage_id"] = self._cmms_stage(backend, wo.status).id
         if wo.priority:
-            priority = Mapping.to_odoo(backend, "priority", wo.priority)
+            priority = Mapping._to_odoo(backend, "priority", wo.priority)
             vals["priority"] = str(priority if isinstance(priority, str) else priority.id)
         if wo.asset_id:
             equipment = self.env["maintenance.equipment"]._cmms_equipment_for(
@@ -217,7 +235,7 @@ class MaintenanceRequest(models.Model):
     def _cmms_stage(self, backend, status):
         """The maintenance stage of a CMMS status (mapping of type 'status'; a mapping may give
         the stage as a record or as the xml id / name of the stage)."""
-        value = self.env["plant.sync.mapping"].to_odoo(backend, "status", status)
+        value = self.env["plant.sync.mapping"]._to_odoo(backend, "status", status)
         Stage = self.env["maintenance.stage"].sudo()
         if isinstance(value, models.BaseModel):
             return value
@@ -235,6 +253,8 @@ class MaintenanceRequest(models.Model):
     # ---------------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, CMMS_REFERENCE_FIELDS)
         requests = super().create(vals_list)
         requests.filtered("cmms_backend_id")._cmms_enqueue_push()
         if not self._cmms_importing():
@@ -242,6 +262,7 @@ class MaintenanceRequest(models.Model):
         return requests
 
     def write(self, vals):
+        check_engine_fields(self, vals, CMMS_REFERENCE_FIELDS)
         res = super().write(vals)
         if PUSH_TRIGGER_FIELDS.intersection(vals):
             self._cmms_enqueue_push()
@@ -251,11 +272,11 @@ class MaintenanceRequest(models.Model):
 
     def _cmms_importing(self, backend=None):
         """True while data received from ``backend`` (any CMMS or engine import when None)
-        is written."""
-        flag = self.env.context.get(CMMS_IMPORT_KEY)
+        is written. Only the flags engine code sets count (not a caller's context)."""
+        flag = import_flag(self.env, CMMS_IMPORT_KEY)
         if backend is None:
-            return bool(flag) or bool(self.env.context.get(IMPORT_CONTEXT_KEY))
-        return flag == backend.id or self.plant_sync_is_import(backend)
+            return bool(flag) or bool(import_flag(self.env))
+        return flag in (True, backend.id) or self._plant_sync_is_import(backend)
 
     def _downtime_sync(self):
         """Downtime entered in Odoo feeds the downtime events too: the request's event is
@@ -322,7 +343,7 @@ class MaintenanceRequest(models.Model):
                     continue  # data just received from this CMMS is not sent back (no echo)
                 snapshot = dumps(request._cmms_push_snapshot())
                 digest = hashlib.sha256(snapshot.encode()).hexdigest()[:16]
-                Message.enqueue(
+                Message._enqueue(
                     "cmms_wo_push",
                     request,
                     {"request": request.id, "state": snapshot},
@@ -334,10 +355,10 @@ class MaintenanceRequest(models.Model):
         """(WorkOrder, fields) to send: current state of the request, mapped values."""
         self.ensure_one()
         Mapping = self.env["plant.sync.mapping"]
-        wo = WorkOrder(external_id=backend.external_id_for(self) or "")
+        wo = WorkOrder(external_id=backend._external_id_for(self) or "")
         pushed = []
         if self.stage_id:
-            wo.status = Mapping.to_external(backend, "status", self.stage_id)
+            wo.status = Mapping._to_external(backend, "status", self.stage_id)
             pushed.append("status")
         if self.downtime_start:
             wo.downtime_start = to_aware(self.downtime_start)
@@ -350,13 +371,13 @@ class MaintenanceRequest(models.Model):
                 setattr(
                     wo,
                     name,
-                    Mapping.to_external(backend, mapping_type, self[field_name], self[field_name]),
+                    Mapping._to_external(backend, mapping_type, self[field_name], self[field_name]),
                 )
                 pushed.append(name)
         labour = self.duration - self.cmms_labour_hours
         if self.stage_id.done and not self.cmms_labour_pushed and labour > 0:
             technician = self.user_id
-            code = Mapping.to_external(
+            code = Mapping._to_external(
                 backend, "technician", technician, default=technician.login or ""
             )
             wo.labour = [
@@ -371,8 +392,47 @@ class MaintenanceRequest(models.Model):
         if not wo.external_id:
             wo.title = self.name
             wo.description = html2plaintext(self.description or "")
-            asset = self.equipment_id and backend.external_id_for(self.equipment_id)
+            asset = self.equipment_id and backend._external_id_for(self.equipment_id)
             if asset:
                 wo.asset_id = asset
             wo.site = backend.cmms_site_id or ""
         return wo, pushed
+
+    # ---------------------------------------------------------------------------------------
+    # the technician's failure report (phone) and the timeline
+    # ---------------------------------------------------------------------------------------
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The failure report section of the technician's job form (an empty
+        ``technician_failure`` slot of a form of another addon: maintenance_sap_bridge)."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form":
+            fill_view_slot(self.env, arch, *TECHNICIAN_FAILURE)
+        return arch, view
+
+    def action_downtime_start_now(self):
+        """Technician: the machine stopped now (downtime start, sent to the CMMS)."""
+        self.ensure_one()
+        self.check_access("write")
+        self.write({"downtime_start": fields.Datetime.now(), "downtime_end": False})
+        return True
+
+    def action_downtime_end_now(self):
+        """Technician: the machine runs again now (downtime end)."""
+        self.ensure_one()
+        self.check_access("write")
+        now = fields.Datetime.now()
+        self.write({"downtime_start": self.downtime_start or now, "downtime_end": now})
+        return True
+
+    def _plant_sync_timeline_message_step(self, message, title=None, number=None):
+        titles = {
+            "cmms_wo_push": self.env._("CMMS work order sent"),
+            "cmms_wo_pull": self.env._("CMMS work order received"),
+            "cmms_webhook": self.env._("CMMS work order event"),
+        }
+        if title is None and message.flow_code in titles:
+            title = titles[message.flow_code]
+            if not number:
+                number = message.external_id or message.backend_id._external_id_for(self) or ""
+        return super()._plant_sync_timeline_message_step(message, title=title, number=number)

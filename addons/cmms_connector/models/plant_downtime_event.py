@@ -139,4 +139,6 @@ class PlantDowntimeEvent(models.Model):
 
     def action_open_message(self):
         self.ensure_one()
-        return self.message_id.related_action_open_message() if self.message_id else False
+        self.check_access("read")
+        self.message_id.check_access("read")
+        return self.message_id._related_action_open_message() if self.message_id else False

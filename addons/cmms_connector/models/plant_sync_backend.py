@@ -136,9 +136,11 @@ class PlantSyncBackend(models.Model):
     cmms_signing_secret_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
     cmms_extra_config = fields.Text(
         string="Advanced Settings (JSON)",
-        help="Any other setting of the library configuration of this kind (pagination, "
-        "record paths, request templates...), e.g. "
-        '{"pagination": {"style": "cursor", "page_size": 50}}.',
+        groups=ADMIN,
+        help="Documented advanced settings of the library configuration of this kind "
+        "(pagination, record paths, request templates, timeouts...), e.g. "
+        '{"pagination": {"style": "cursor", "page_size": 50}}. The endpoint, credentials, TLS '
+        "verification, plain http and local WSDL files cannot be set here.",
     )
     # --- webhook ----------------------------------------------------------------------------
     cmms_webhook_url = fields.Char(
@@ -364,14 +366,10 @@ class PlantSyncBackend(models.Model):
                 data["signing"] = {"secret": secret("cmms_signing_secret")}
         else:
             raise ConfigurationError(f"{backend.kind} is not a CMMS backend kind")
-        extra = backend._cmms_json("cmms_extra_config")
-        for key, value in extra.items():
-            if isinstance(value, dict) and isinstance(data.get(key), dict):
-                data[key] = {**data[key], **value}
-            else:
-                data[key] = value
-        from plant_sync.cmms import config_from_dict  # noqa: PLC0415
+        from plant_sync.cmms.config import config_from_dict, merge_extra_config  # noqa: PLC0415
 
+        # only documented advanced settings; never host, TLS, plain http or local WSDL paths
+        data = merge_extra_config(data, backend._cmms_json("cmms_extra_config"))
         config_from_dict(data)  # raises ConfigurationError when the library refuses it
         return data
 
@@ -436,6 +434,7 @@ class PlantSyncBackend(models.Model):
 
     def action_open_cmms_webhook_events(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "cmms_connector.action_cmms_webhook_event"
         )

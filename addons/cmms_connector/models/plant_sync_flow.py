@@ -63,7 +63,7 @@ class PlantSyncFlow(models.Model):
         backend = self.backend_id
         start = parse_datetime(page_token or since or None)
         chunk = max(backend.cmms_pull_chunk or 500, 1)
-        client = backend.client()
+        client = backend._client()
         items, last_changed = [], None
         try:
             for workorder in client.list_changed(start):
@@ -99,7 +99,7 @@ class PlantSyncFlow(models.Model):
                 "other CMMS by hand (External References) or with equipment mappings."
             )
         start = parse_datetime(since or None)
-        client = backend.client()
+        client = backend._client()
         items, last_changed = [], None
         try:
             for asset in client.iter_assets(start):

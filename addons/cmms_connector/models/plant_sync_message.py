@@ -28,13 +28,13 @@ class PlantSyncMessage(models.Model):
         return response, workorder.external_id, workorder.version or None
 
     def _plant_sync_run_cmms_wo_pull(self):
-        payload = self.get_payload()
+        payload = self._get_payload()
         return self._cmms_import(WorkOrder.from_dict(payload["workorder"]))
 
     def _plant_sync_run_cmms_webhook(self):
         """A verified webhook event: fetch the current work order (the event only names it)
         and import it; asset events update the crosswalk."""
-        payload = self.get_payload()
+        payload = self._get_payload()
         event_type = str(payload.get("type") or "")
         data = payload.get("data") or {}
         backend = self.backend_id
@@ -44,7 +44,7 @@ class PlantSyncMessage(models.Model):
                 raise ValidationError(self.env._("Asset event without asset number"))
             asset = dict(data)
             if backend.kind == "cmms_maximo":
-                client = backend.client()
+                client = backend._client()
                 try:
                     asset = client.get_asset(assetnum)
                 finally:
@@ -59,7 +59,7 @@ class PlantSyncMessage(models.Model):
             raise ValidationError(
                 self.env._("Event %(type)s names no work order", type=event_type or "?")
             )
-        client = backend.client()
+        client = backend._client()
         try:
             workorder = client.get(str(wonum))
         finally:
@@ -67,19 +67,19 @@ class PlantSyncMessage(models.Model):
         return self._cmms_import(workorder)
 
     def _plant_sync_run_cmms_asset_pull(self):
-        asset = self.get_payload()["asset"]
+        asset = self._get_payload()["asset"]
         equipment = self.env["maintenance.equipment"]._cmms_import_asset(self.backend_id, asset)
         self._cmms_bind_message(equipment)
         return {"asset": asset.get("assetnum"), "equipment": equipment.id}
 
     def _plant_sync_run_cmms_wo_push(self):
         """Send status, completion, failure codes, downtime and labour of the request."""
-        request = self.record()
+        request = self._record()
         if not request:
             return {"skipped": "the request no longer exists"}
         backend = self.backend_id
         workorder, pushed = request._cmms_workorder_for_push(backend)
-        client = backend.client()
+        client = backend._client()
         try:
             if workorder.external_id:
                 if not pushed:
@@ -90,7 +90,7 @@ class PlantSyncMessage(models.Model):
         finally:
             client.close()
         if "labour" in pushed:
-            request.sudo().with_context(**backend.import_context()).write(
+            request.sudo().with_context(**backend._import_context()).write(
                 {"cmms_labour_pushed": True}
             )
         response = {"workorder": stored.external_id, "fields": pushed, "status": stored.status}

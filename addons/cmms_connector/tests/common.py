@@ -6,6 +6,7 @@ priority mappings and helpers that run the queue_job jobs synchronously."""
 import json
 from contextlib import contextmanager
 
+from odoo.addons.plant_sync_base.tests.common import provide_encryption_keys
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import TransactionCase
 
@@ -47,6 +48,7 @@ class CmmsCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        provide_encryption_keys(cls)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.ref("base.main_company")
         Mapping = cls.env["plant.sync.mapping"]

@@ -11,12 +11,12 @@ class TestWorkOrderPull(CmmsCase):
         requests = self.requests_of(backend)
         self.assertEqual(len(requests), count)
         wo = self.sim.store.workorder("WO0001")
-        request = backend.record_for("maintenance.request", "WO0001")
+        request = backend._record_for("maintenance.request", "WO0001")
         self.assertEqual(request.name, wo["description"])
         self.assertEqual(request.stage_id, self.env.ref("maintenance.stage_0"))
         self.assertEqual(request.priority, "2", "wopriority 2 -> Normal (priority mapping)")
         self.assertEqual(
-            request.equipment_id, backend.record_for("maintenance.equipment", "PUMP-100")
+            request.equipment_id, backend._record_for("maintenance.equipment", "PUMP-100")
         )
         self.assertEqual(request.equipment_id.serial_no, "PUMP-100")
         self.assertEqual(request.maintenance_team_id, self.team)
@@ -49,13 +49,13 @@ class TestWorkOrderPull(CmmsCase):
         pump = self.env["maintenance.equipment"].search([("serial_no", "=", "PUMP-100")])
         self.assertEqual(len(pump), 1)
         for backend in self.backends.values():
-            self.assertEqual(backend.external_id_for(pump), "PUMP-100")
+            self.assertEqual(backend._external_id_for(pump), "PUMP-100")
 
     def test_changed_work_order_updates_request_and_feeds_downtime(self):
         self.add_workorders(3)
         backend = self.maximo
         self.pull(backend)
-        request = backend.record_for("maintenance.request", "WO0002")
+        request = backend._record_for("maintenance.request", "WO0002")
         self.sim.store.update_workorder(
             "WO0002",
             {
@@ -109,7 +109,7 @@ class TestWorkOrderPull(CmmsCase):
         )
         self.add_workorders(1, failurereport=[{"type": "CAUSE", "failurecode": "SEALWEAR"}])
         self.pull(self.rest)
-        request = self.rest.record_for("maintenance.request", "WO0001")
+        request = self.rest._record_for("maintenance.request", "WO0001")
         self.assertEqual(request.cmms_cause_code, "Seal worn")
 
     def test_unmapped_status_holds_message_until_mapping_saved(self):
@@ -122,6 +122,10 @@ class TestWorkOrderPull(CmmsCase):
             self.assertEqual(message.state, "held")
             self.assertEqual(message.hold_mapping_type, "status")
             self.assertEqual(message.hold_value, "WMATL")
+            self.assertTrue(
+                message.hold_reason.startswith("CMMS Status 'WMATL' has no Odoo counterpart"),
+                message.hold_reason,
+            )
             self.assertFalse(self.requests_of(self.maximo))
             self.env["plant.sync.mapping"].create(
                 {
@@ -133,7 +137,7 @@ class TestWorkOrderPull(CmmsCase):
             )
             self.run_all(trap)
         self.assertEqual(message.state, "done")
-        request = self.maximo.record_for("maintenance.request", "WO0001")
+        request = self.maximo._record_for("maintenance.request", "WO0001")
         self.assertEqual(request.stage_id, self.env.ref("maintenance.stage_1"))
 
     def test_unknown_asset_waits_for_equipment_mapping_when_not_auto_created(self):
@@ -146,6 +150,29 @@ class TestWorkOrderPull(CmmsCase):
             self.run_all(trap)
             message = self.env["plant.sync.message"].search([("flow_id", "=", flow.id)])
             self.assertEqual((message.state, message.hold_value), ("held", "PUMP-100"))
+            exception = message.exception_ids
+            self.assertEqual(exception.kind, "missing_link")
+            self.assertTrue(
+                exception.description.startswith(
+                    "CMMS asset 'PUMP-100' is not linked to an Odoo equipment — link it: map "
+                    "the asset to its equipment"
+                ),
+                exception.description,
+            )
+            self.assertEqual(
+                exception.name, "CMMS asset 'PUMP-100' is not linked to an Odoo equipment"
+            )
+            action = exception.action_fix()
+            self.assertEqual(action["res_model"], "plant.sync.mapping")
+            self.assertEqual(
+                action["context"],
+                {
+                    "default_backend_id": self.maximo.id,
+                    "default_mapping_type": "cmms_equipment",
+                    "default_direction": "inbound",
+                    "default_external_value": "PUMP-100",
+                },
+            )
             self.env["plant.sync.mapping"].create(
                 {
                     "mapping_type": "cmms_equipment",
@@ -157,9 +184,9 @@ class TestWorkOrderPull(CmmsCase):
             )
             self.run_all(trap)
         self.assertEqual(message.state, "done")
-        request = self.maximo.record_for("maintenance.request", "WO0001")
+        request = self.maximo._record_for("maintenance.request", "WO0001")
         self.assertEqual(request.equipment_id, equipment)
-        self.assertEqual(self.maximo.external_id_for(equipment), "PUMP-100")
+        self.assertEqual(self.maximo._external_id_for(equipment), "PUMP-100")
 
     def test_asset_pull_builds_crosswalk(self):
         existing = self.env["maintenance.equipment"].create(
@@ -168,9 +195,9 @@ class TestWorkOrderPull(CmmsCase):
         messages = self.pull(self.maximo, "cmms_asset_pull")
         self.assertEqual(len(messages), 2)
         self.assertEqual(set(messages.mapped("state")), {"done"})
-        self.assertEqual(self.maximo.record_for("maintenance.equipment", "CONV-200"), existing)
+        self.assertEqual(self.maximo._record_for("maintenance.equipment", "CONV-200"), existing)
         self.assertEqual(existing.name, "Belt conveyor C-200")
-        pump = self.maximo.record_for("maintenance.equipment", "PUMP-100")
+        pump = self.maximo._record_for("maintenance.equipment", "PUMP-100")
         self.assertEqual((pump.name, pump.location), ("Centrifugal pump P-100", "AREA1"))
         self.assertFalse(self.pull(self.maximo, "cmms_asset_pull"), "nothing changed")
 

@@ -33,7 +33,7 @@ class TestWorkOrderPush(CmmsCase):
                 backend = self.backends[kind]
                 wonum = f"WO{number:04d}"
                 self.pull(backend)
-                request = backend.record_for("maintenance.request", wonum)
+                request = backend._record_for("maintenance.request", wonum)
                 with self.jobs() as trap:
                     self.complete(request)
                     message = self.push_messages(request)
@@ -51,7 +51,7 @@ class TestWorkOrderPush(CmmsCase):
                     [(row["laborcode"], row["regularhrs"]) for row in labour], [("WILSON", 2.5)]
                 )
                 self.assertTrue(request.cmms_labour_pushed)
-                binding = self.env["plant.sync.binding"].binding_for(backend, request)
+                binding = self.env["plant.sync.binding"]._binding_for(backend, request)
                 self.assertEqual(binding.external_version, self.pushed_version(kind, stored))
                 # the pull that follows sees our own change: nothing to import, nothing pushed
                 with self.jobs() as trap:
@@ -68,7 +68,7 @@ class TestWorkOrderPush(CmmsCase):
     def test_push_waits_for_outbound_status_mapping(self):
         self.add_workorders(1)
         self.pull(self.maximo)
-        request = self.maximo.record_for("maintenance.request", "WO0001")
+        request = self.maximo._record_for("maintenance.request", "WO0001")
         scrap_like = self.env["maintenance.stage"].create({"name": "Waiting parts", "sequence": 3})
         with self.jobs() as trap:
             request.stage_id = scrap_like
@@ -89,7 +89,7 @@ class TestWorkOrderPush(CmmsCase):
 
     def test_request_created_in_odoo_for_a_cmms_creates_the_work_order(self):
         equipment = self.env["maintenance.equipment"].create({"name": "Pump", "serial_no": "X"})
-        self.maximo.bind(equipment, "PUMP-100")
+        self.maximo._bind(equipment, "PUMP-100")
         with self.jobs() as trap:
             request = self.env["maintenance.request"].create(
                 {
@@ -100,7 +100,7 @@ class TestWorkOrderPush(CmmsCase):
                 }
             )
             self.run_all(trap)
-        wonum = self.maximo.external_id_for(request)
+        wonum = self.maximo._external_id_for(request)
         self.assertTrue(wonum)
         stored = self.sim.store.workorder(wonum)
         self.assertEqual((stored["description"], stored["assetnum"]), ("Pump vibrates", "PUMP-100"))

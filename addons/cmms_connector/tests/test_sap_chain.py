@@ -58,7 +58,7 @@ class TestCmmsToSapChain(CmmsCase):
         self.pump = self.env["maintenance.equipment"].create(
             {"name": "Pump P-100", "serial_no": "PUMP-100", "maintenance_team_id": self.team.id}
         )
-        self.sap.bind(self.pump, self.landscape["equipment"][0])
+        self.sap._bind(self.pump, self.landscape["equipment"][0])
         Mapping = self.env["plant.sync.mapping"]
         for mapping_type, record, external in (
             ("plant", self.company, self.landscape["plant"]),
@@ -93,7 +93,7 @@ class TestCmmsToSapChain(CmmsCase):
         with self.jobs() as trap:
             self.flow(self.maximo, "cmms_wo_pull")._run_batch_now()
             self.run_all(trap)
-        request = self.maximo.record_for("maintenance.request", "WO0001")
+        request = self.maximo._record_for("maintenance.request", "WO0001")
         self.assertTrue(request, "the CMMS work order became a maintenance request")
         self.assertEqual(request.equipment_id, self.pump, "crosswalk by serial number")
         self.assertEqual(request.maintenance_type, "corrective")
@@ -110,18 +110,16 @@ class TestCmmsToSapChain(CmmsCase):
         self.assertIn("done", sap_messages.mapped("state"), details)
         after = self.sap_sim.store.counts().get("MaintenanceNotification", 0)
         self.assertEqual(after, before + 1, "one SAP notification for the CMMS work order")
-        self.assertTrue(self.sap.external_id_for(request), "the request shows its SAP number")
+        self.assertTrue(self.sap._external_id_for(request), "the request shows its SAP number")
         self.assertIn("WO0001", request.plant_sync_external_ref)
 
     def test_no_echo_is_per_backend_kind(self):
         """Written under the engine's import flag of the CMMS backend, a corrective request
         still goes to SAP; under the SAP backend's flag (an SAP import) it does not."""
-        from odoo.addons.plant_sync_base.tools import IMPORT_CONTEXT_KEY  # noqa: PLC0415
-
         Request = self.env["maintenance.request"]
         messages = self.env["plant.sync.message"]
         for backend, expect_sap in ((self.maximo, True), (self.sap, False)):
-            request = Request.with_context(**{IMPORT_CONTEXT_KEY: backend.id}).create(
+            request = Request.with_context(**backend._import_context()).create(
                 {
                     "name": f"Leak seen by {backend.kind}",
                     "equipment_id": self.pump.id,

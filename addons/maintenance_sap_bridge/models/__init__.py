@@ -5,6 +5,7 @@ from . import (
     maintenance_request_labour,
     maintenance_request_operation,
     plant_sync_backend,
+    plant_sync_exception,
     plant_sync_flow,
     plant_sync_mapping,
     plant_sync_message,

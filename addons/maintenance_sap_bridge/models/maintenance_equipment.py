@@ -46,13 +46,13 @@ class MaintenanceEquipment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         equipments = super().create(vals_list)
-        if not self.plant_sync_is_import(kinds=SAP_KINDS):
+        if not self._plant_sync_is_import(kinds=SAP_KINDS):
             equipments.filtered("sap_equipment_number")._sap_bind_manual()
         return equipments
 
     def write(self, vals):
         res = super().write(vals)
-        if "sap_equipment_number" in vals and not self.plant_sync_is_import(kinds=SAP_KINDS):
+        if "sap_equipment_number" in vals and not self._plant_sync_is_import(kinds=SAP_KINDS):
             self._sap_bind_manual()
         return res
 
@@ -71,9 +71,9 @@ class MaintenanceEquipment(models.Model):
         for equipment in self:
             for backend in equipment._sap_backends():
                 if equipment.sap_equipment_number:
-                    backend.bind(equipment, equipment.sap_equipment_number)
+                    backend._bind(equipment, equipment.sap_equipment_number)
                 else:
-                    Binding.binding_for(backend, equipment).unlink()
+                    Binding._binding_for(backend, equipment).unlink()
             if equipment.sap_equipment_number:
                 equipment._sap_release_held()
 
@@ -107,7 +107,7 @@ class MaintenanceEquipment(models.Model):
                 tracking_disable=True,
                 mail_create_nolog=True,
                 mail_create_nosubscribe=True,
-                **backend.import_context(),
+                **backend._import_context(),
             )
         )
         Binding = self.env["plant.sync.binding"].sudo()
@@ -149,7 +149,7 @@ class MaintenanceEquipment(models.Model):
         Mapping = self.env["plant.sync.mapping"].sudo()
         teams = {}
         for wc in {r.get("work_center") for r in valid if r.get("work_center")}:
-            team = Mapping.to_odoo(backend, "work_center", wc, default=False)
+            team = Mapping._to_odoo(backend, "work_center", wc, default=False)
             teams[wc] = team.id if team and team._name == "maintenance.team" else False
         # candidates for linking: unbound Odoo equipment with the same serial number or name
         unbound = [r for r in valid if r["number"] not in records]

@@ -82,7 +82,7 @@ class MaintenanceFunctionalLocation(models.Model):
     def _sap_import(self, backend, rows):
         """Upsert functional locations of one page (batch create, write only what changed)."""
         company = backend.company_id
-        Location = self.sudo().with_context(active_test=False, **backend.import_context())
+        Location = self.sudo().with_context(active_test=False, **backend._import_context())
         rows = [r for r in rows if (r.get("id") or "").strip()]
         for code in sorted({r["id"] for r in rows}):
             backend._lock("functional_location", code)

@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from datetime import datetime, time, timedelta
 
+import pytz
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.addons.plant_sync_base.tools import check_engine_fields
+from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 
 from .sap_tools import (
     FLOW_CONFIRMATION,
@@ -18,11 +22,30 @@ _logger = logging.getLogger(__name__)
 
 PLANNER_GROUPS = "maintenance.group_equipment_manager,plant_sync_base.group_plant_sync_user"
 SAP_FLOWS = (FLOW_NOTIFICATION, FLOW_ORDER, FLOW_STATUS, FLOW_CONFIRMATION, FLOW_ORDER_PULL)
+#: SAP references of a request: written by the flow handlers only (a forged order number would
+#: send TECO to somebody else's order)
+SAP_REFERENCE_FIELDS = frozenset(
+    {
+        "sap_backend_id",
+        "sap_notification_number",
+        "sap_order_number",
+        "sap_status",
+        "sap_user_status",
+        "sap_status_code",
+        "sap_order_etag",
+        "sap_last_sync",
+        "sap_plant",
+        "sap_cost_center",
+        "sap_planner_group",
+        "sap_work_center",
+        "sap_maintenance_plan",
+    }
+)
 
 
 class MaintenanceRequest(models.Model):
     _name = "maintenance.request"
-    _inherit = ["maintenance.request", "plant.sync.bound.mixin"]
+    _inherit = ["maintenance.request", "plant.sync.bound.mixin", "plant.sync.timeline.mixin"]
 
     sap_backend_id = fields.Many2one(
         "plant.sync.backend", string="SAP System", readonly=True, copy=False, index=True
@@ -95,6 +118,20 @@ class MaintenanceRequest(models.Model):
         groups="plant_sync_base.group_plant_sync_user",
     )
     sap_message_count = fields.Integer(compute="_compute_sap_sync", compute_sudo=True)
+    # --- the technician's day (mobile): my work today, the labour timer ---------------------
+    my_work_today = fields.Boolean(
+        string="My Work Today",
+        compute="_compute_my_work_today",
+        search="_search_my_work_today",
+        help="Assigned to me, not done, and scheduled today or already in progress.",
+    )
+    labour_timer_start = fields.Datetime(
+        string="Working Since",
+        compute="_compute_labour_timer",
+        help="When my running timer on this job started (empty: no timer running).",
+    )
+    labour_timer_running = fields.Boolean(string="Timer Running", compute="_compute_labour_timer")
+    labour_my_hours = fields.Float(string="My Hours", compute="_compute_labour_timer")
 
     @api.depends("sap_status")
     def _compute_sap_status_code(self):
@@ -122,6 +159,17 @@ class MaintenanceRequest(models.Model):
                 ("sap_order_number", "!=", False),
             ]
         return [("sap_notification_number", "=", False), ("sap_order_number", "=", False)]
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """Odoo's request form shows Google Slides instructions with the ``embed_viewer``
+        widget, which the mrp module provides: without mrp the web client logs "Missing widget:
+        embed_viewer" and falls back to a plain field. Show the link as a URL then."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form" and "mrp.production" not in self.env:
+            for node in arch.xpath("//field[@widget='embed_viewer']"):
+                node.set("widget", "url")
+        return arch, view
 
     # --- messages of a request: its own and those of its labour lines ------------------------
     def _sap_message_domain(self):
@@ -209,11 +257,14 @@ class MaintenanceRequest(models.Model):
     # ---------------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, SAP_REFERENCE_FIELDS)
         requests = super().create(vals_list)
         requests._sap_enqueue_notification()
         return requests
 
     def write(self, vals):
+        check_engine_fields(self, vals, SAP_REFERENCE_FIELDS)
         old_stages = {r.id: r.stage_id for r in self} if "stage_id" in vals else {}
         res = super().write(vals)
         if old_stages:
@@ -234,17 +285,17 @@ class MaintenanceRequest(models.Model):
         )
 
     def _sap_enqueue_notification(self):
-        if self.plant_sync_is_import(kinds=SAP_KINDS):
+        if self._plant_sync_is_import(kinds=SAP_KINDS):
             return
         for request in self.filtered(lambda r: r._sap_wants_notification()):
-            request.plant_sync_enqueue(
+            request._plant_sync_enqueue(
                 FLOW_NOTIFICATION,
                 {"request_id": request.id, "equipment_id": request.equipment_id.id},
                 ("notification", request.id),
             )
 
     def _sap_on_stage_change(self):
-        if self.plant_sync_is_import(kinds=SAP_KINDS):
+        if self._plant_sync_is_import(kinds=SAP_KINDS):
             return
         Flow = self.env["plant.sync.flow"].sudo()
         for request in self:
@@ -269,12 +320,12 @@ class MaintenanceRequest(models.Model):
                 )
             )
             if release and not request.sap_order_number and (has_sap_doc or notification_planned):
-                self.env["plant.sync.message"].enqueue(
+                self.env["plant.sync.message"]._enqueue(
                     release, request, {"request_id": request.id}, ("order", request.id)
                 )
                 continue
             if request.sap_order_number or has_sap_doc or notification_planned:
-                request.plant_sync_enqueue(
+                request._plant_sync_enqueue(
                     FLOW_STATUS,
                     {"request_id": request.id, "stage_id": request.stage_id.id},
                     (),
@@ -298,7 +349,7 @@ class MaintenanceRequest(models.Model):
                     "note": self.env._("Request duration"),
                 }
             )
-        lines.filtered(lambda line: line.state == "draft").with_env(self.env).action_submit()
+        lines.filtered(lambda line: line.state == "draft")._submit()
         operations = request.sap_operation_ids.sorted("number")
         first = operations[:1]
         groups = {}
@@ -346,7 +397,7 @@ class MaintenanceRequest(models.Model):
         waiting = self.filtered(
             lambda r: not r.sudo().sap_labour_ids.filtered(lambda line: line.state == "to_approve")
         )
-        messages.filtered(lambda m: m.res_id in waiting.ids).action_retry()
+        messages.filtered(lambda m: m.res_id in waiting.ids)._retry()
 
     # ---------------------------------------------------------------------------------------
     # user actions
@@ -357,11 +408,12 @@ class MaintenanceRequest(models.Model):
             self.env.user.has_group("maintenance.group_equipment_manager")
             or self.env.user.has_group("plant_sync_base.group_plant_sync_user")
         ):
-            raise UserError(self.env._("Only planners can synchronise with SAP."))
+            raise AccessError(self.env._("Only planners can synchronise with SAP."))
+        self.check_access("read")
         Message = self.env["plant.sync.message"].sudo()
         for request in self:
             messages = Message.search(request._sap_message_domain())
-            messages.filtered(lambda m: m.state in ("failed", "held")).action_retry()
+            messages.filtered(lambda m: m.state in ("failed", "held"))._retry()
             request._sap_enqueue_notification()
             if request.sap_order_number:
                 flows = (
@@ -369,7 +421,7 @@ class MaintenanceRequest(models.Model):
                     .sudo()
                     ._find(FLOW_ORDER_PULL, company=request.company_id)
                 )
-                refresh = Message.enqueue(
+                refresh = Message._enqueue(
                     flows,
                     request,
                     {"kind": "refresh", "orders": [request.sap_order_number]},
@@ -380,6 +432,8 @@ class MaintenanceRequest(models.Model):
 
     def action_sap_open_messages(self):
         self.ensure_one()
+        self.check_access("read")
+        self.env["plant.sync.message"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "plant_sync_base.action_plant_sync_message"
         )
@@ -427,3 +481,279 @@ class MaintenanceRequest(models.Model):
             else:
                 existing[number] = Operation.create(dict(vals, request_id=self.id, number=number))
         return existing
+
+    # ---------------------------------------------------------------------------------------
+    # the technician's day: my work today, the labour timer, completion
+    # ---------------------------------------------------------------------------------------
+    def _today_bounds_utc(self):
+        """Start and end of the user's today as naive UTC datetimes."""
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        today = fields.Date.context_today(self)
+        start = tz.localize(datetime.combine(today, time.min)).astimezone(pytz.utc)
+        return start.replace(tzinfo=None), (start + timedelta(days=1)).replace(tzinfo=None)
+
+    def _my_work_today_domain(self):
+        start, end = self._today_bounds_utc()
+        first_stage = self.env["maintenance.stage"].search([], order="sequence, id", limit=1)
+        return [
+            ("user_id", "=", self.env.uid),
+            ("archive", "=", False),
+            ("stage_id.done", "=", False),
+            "|",
+            "|",
+            "&",
+            ("schedule_date", ">=", start),
+            ("schedule_date", "<", end),
+            ("stage_id", "!=", first_stage.id),
+            (
+                "sap_labour_ids",
+                "any",
+                [
+                    ("technician_id", "=", self.env.uid),
+                    ("date_start", "!=", False),
+                    ("date_end", "=", False),
+                ],
+            ),
+        ]
+
+    @api.depends_context("uid", "tz")
+    def _compute_my_work_today(self):
+        mine = (
+            self.search([("id", "in", self.ids), *self._my_work_today_domain()])
+            if self.ids
+            else self
+        )
+        for request in self:
+            request.my_work_today = request in mine
+
+    def _search_my_work_today(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on 'My Work Today'."))
+        domain = expression.normalize_domain(self._my_work_today_domain())
+        positive = (operator == "=") == bool(value)
+        return domain if positive else ["!", *domain]
+
+    def _labour_running(self, user=None):
+        """Running timer lines of ``user`` (default: the current user) on these requests."""
+        return self.env["maintenance.request.labour"].search(
+            [
+                ("request_id", "in", self.ids),
+                ("technician_id", "=", (user or self.env.user).id),
+                ("date_start", "!=", False),
+                ("date_end", "=", False),
+                ("state", "=", "draft"),
+            ]
+        )
+
+    @api.depends_context("uid")
+    @api.depends("sap_labour_ids.date_start", "sap_labour_ids.date_end", "sap_labour_ids.hours")
+    def _compute_labour_timer(self):
+        Labour = self.env["maintenance.request.labour"]
+        lines = (
+            Labour.search([("request_id", "in", self.ids), ("technician_id", "=", self.env.uid)])
+            if self.ids
+            else Labour
+        )
+        for request in self:
+            mine = lines.filtered(lambda line, r=request: line.request_id == r)
+            running = mine.filtered(lambda line: line.date_start and not line.date_end)
+            request.labour_timer_start = running[:1].date_start
+            request.labour_timer_running = bool(running)
+            request.labour_my_hours = sum(mine.mapped("hours"))
+
+    def _check_technician_job(self):
+        """A job a technician acts on: one request they may change, not finished."""
+        self.ensure_one()
+        self.check_access("write")
+        if self.archive or self.stage_id.done:
+            raise UserError(self.env._("%(job)s is finished.", job=self.display_name))
+
+    def action_labour_timer_start(self):
+        """Technician: start working on this job. A timer running on another job of mine is
+        paused first (one job at a time); the timer is a draft labour line of mine."""
+        self._check_technician_job()
+        Labour = self.env["maintenance.request.labour"]
+        running = Labour.search(
+            [
+                ("technician_id", "=", self.env.uid),
+                ("date_start", "!=", False),
+                ("date_end", "=", False),
+                ("state", "=", "draft"),
+            ]
+        )
+        running._timer_stop()
+        if running.filtered(lambda line: line.request_id == self):
+            return True
+        Labour.create(
+            {
+                "request_id": self.id,
+                "technician_id": self.env.uid,
+                "date_start": fields.Datetime.now(),
+                "hours": 0.0,
+                "note": self.env._("Timer"),
+            }
+        )
+        return True
+
+    def action_labour_timer_pause(self):
+        """Technician: stop working for now (the worked time becomes a draft labour line)."""
+        self.ensure_one()
+        self.check_access("write")
+        self._labour_running()._timer_stop()
+        return True
+
+    def action_labour_timer_stop(self):
+        """Technician: my work on this job is over: the timer stops and my draft hours go to
+        approval (or straight to SAP when the confirmation flow needs no approval)."""
+        self.ensure_one()
+        self.check_access("write")
+        self._labour_running()._timer_stop()
+        drafts = self.env["maintenance.request.labour"].search(
+            [
+                ("request_id", "=", self.id),
+                ("technician_id", "=", self.env.uid),
+                ("state", "=", "draft"),
+            ]
+        )
+        if drafts:
+            drafts.action_submit()
+        return True
+
+    def action_technician_complete(self):
+        """Technician: the job is done. My timer stops and the request moves to the first
+        'done' stage: labour is submitted and the SAP order / CMMS work order follow."""
+        self._check_technician_job()
+        self._labour_running()._timer_stop()
+        stage = self.env["maintenance.stage"].search(
+            [("done", "=", True)], order="sequence, id", limit=1
+        )
+        if not stage:
+            raise UserError(self.env._("No maintenance stage is marked as done."))
+        self.write({"stage_id": stage.id})
+        return True
+
+    # ---------------------------------------------------------------------------------------
+    # the cross-system timeline (plant.sync.timeline.mixin)
+    # ---------------------------------------------------------------------------------------
+    def _plant_sync_timeline_messages(self):
+        """The request's own exchanges and the time confirmations of its labour."""
+        messages = super()._plant_sync_timeline_messages()
+        labour = self.sudo().sap_labour_ids
+        if labour:
+            messages |= (
+                self.env["plant.sync.message"]
+                .sudo()
+                .search(
+                    [
+                        ("res_model", "=", "maintenance.request.labour"),
+                        ("res_id", "in", labour.ids),
+                    ],
+                    order="id",
+                )
+            )
+        return messages
+
+    def _plant_sync_timeline_message_step(self, message, title=None, number=None):
+        request = self.sudo()
+        if title is None and message.flow_code == FLOW_NOTIFICATION:
+            title = self.env._("SAP notification")
+            number = message.external_id or request.sap_notification_number or ""
+        elif title is None and message.flow_code == FLOW_ORDER:
+            title = self.env._("SAP order created and released")
+            number = request.sap_order_number if message.state == "done" else ""
+        elif title is None and message.flow_code == FLOW_STATUS:
+            response = message._get_response() if message.state == "done" else {}
+            response = response if isinstance(response, dict) else {}
+            steps = response.get("steps") or []
+            target = response.get("target") or ""
+            if "TECO" in steps or (not steps and target in ("TECO", "CLSD")):
+                title = self.env._("SAP order technically completed (TECO)")
+            elif steps:
+                title = self.env._("SAP order status → %(steps)s", steps=" → ".join(steps))
+            else:
+                title = self.env._("SAP order status")
+            number = request.sap_order_number or request.sap_notification_number or ""
+        elif title is None and message.flow_code == FLOW_ORDER_PULL:
+            title = self.env._("SAP order read back")
+            number = request.sap_order_number or ""
+        elif title is None and message.flow_code == FLOW_CONFIRMATION:
+            line = self.env["maintenance.request.labour"].sudo().browse(message.res_id).exists()
+            title = self.env._(
+                "SAP time confirmation %(hours)s h (%(who)s)",
+                hours=f"{line.hours:g}" if line else "?",
+                who=line.technician_id.name or "" if line else "",
+            )
+        return super()._plant_sync_timeline_message_step(message, title=title, number=number)
+
+    def _plant_sync_timeline_steps(self):
+        steps = super()._plant_sync_timeline_steps()
+        request = self.sudo()
+        if request.sap_operation_ids:
+            order_step = next((s for s in steps if s.get("flow") == FLOW_ORDER), None)
+            steps.append(
+                self._plant_sync_timeline_step(
+                    date=order_step["date"] if order_step else request.sap_last_sync,
+                    system="SAP",
+                    title=self.env._(
+                        "Operations: %(ops)s",
+                        ops=", ".join(request.sap_operation_ids.mapped("display_name")),
+                    ),
+                    number=request.sap_status or "",
+                    state="info",
+                    sequence=60,
+                )
+            )
+        for line in request.sap_labour_ids.filtered(lambda line: line.state != "posted"):
+            running = line.date_start and not line.date_end
+            steps.append(
+                self._plant_sync_timeline_step(
+                    date=line.date_start or line.create_date,
+                    title=self.env._(
+                        "Labour %(hours)s h (%(who)s)",
+                        hours="…" if running else f"{line.hours:g}",
+                        who=line.technician_id.name or "",
+                    ),
+                    number=dict(line._fields["state"]._description_selection(self.env)).get(
+                        line.state
+                    ),
+                    state="waiting" if line.state == "to_approve" else "info",
+                    sequence=70,
+                )
+            )
+        return steps
+
+    def _plant_sync_timeline_waiting(self, steps):
+        waiting = super()._plant_sync_timeline_waiting(steps)
+        request = self.sudo()
+        to_approve = request.sap_labour_ids.filtered(lambda line: line.state == "to_approve")
+        if to_approve:
+            waiting.append(
+                self.env._(
+                    "Planner: approve %(count)s labour line(s), %(hours)s h",
+                    count=len(to_approve),
+                    hours=f"{sum(to_approve.mapped('hours')):g}",
+                )
+            )
+        if request.stage_id.done or request.archive:
+            return waiting
+        release = (
+            self.env["plant.sync.flow"]
+            .sudo()
+            ._find(FLOW_ORDER, company=request.company_id)
+            .filtered("sap_release_stage_id")[:1]
+        )
+        if request.sap_notification_number and not request.sap_order_number and release:
+            waiting.append(
+                self.env._(
+                    "Planner: release the job (stage %(stage)s) to create the SAP order",
+                    stage=release.sap_release_stage_id.name,
+                )
+            )
+        elif request.sap_order_number:
+            waiting.append(
+                self.env._(
+                    "Technician: work on order %(order)s and complete the job",
+                    order=request.sap_order_number,
+                )
+            )
+        return waiting

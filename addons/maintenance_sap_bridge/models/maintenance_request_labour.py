@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.addons.plant_sync_base.tools import check_engine_fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .sap_tools import FLOW_CONFIRMATION
@@ -36,6 +37,12 @@ class MaintenanceRequestLabour(models.Model):
         help="No remaining work expected on the operation.",
     )
     note = fields.Char()
+    date_start = fields.Datetime(
+        string="Started", copy=False, help="Timer: when the technician started this work."
+    )
+    date_end = fields.Datetime(
+        string="Stopped", copy=False, help="Timer: when the technician paused or stopped."
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -58,8 +65,15 @@ class MaintenanceRequestLabour(models.Model):
     _sql_constraints = [
         (
             "hours_positive",
-            "CHECK (hours > 0 OR (final AND hours = 0))",
-            "Worked hours must be positive (zero only for a final confirmation).",
+            "CHECK (hours > 0 OR (final AND hours = 0) OR (date_start IS NOT NULL AND "
+            "date_end IS NULL AND state = 'draft'))",
+            "Worked hours must be positive (zero only for a final confirmation or a running "
+            "timer).",
+        ),
+        (
+            "timer_order",
+            "CHECK (date_end IS NULL OR date_start IS NULL OR date_end >= date_start)",
+            "A timer stops after it starts.",
         ),
     ]
 
@@ -73,9 +87,37 @@ class MaintenanceRequestLabour(models.Model):
     # ---------------------------------------------------------------------------------------
     # protection: what a technician may change
     # ---------------------------------------------------------------------------------------
-    LOCKED_FIELDS = {"hours", "date", "operation_id", "technician_id", "request_id", "final"}
+    LOCKED_FIELDS = {
+        "hours",
+        "date",
+        "operation_id",
+        "technician_id",
+        "request_id",
+        "final",
+        "date_start",
+        "date_end",
+    }
+    #: the workflow (state, approver) and what SAP answered: written by the checked buttons and
+    #: the flow handler only, in superuser mode (segregation of duties)
+    WORKFLOW_FIELDS = frozenset(
+        {
+            "state",
+            "approved_by_id",
+            "approved_date",
+            "sap_confirmation",
+            "sap_confirmation_counter",
+            "sap_posted_date",
+        }
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, self.WORKFLOW_FIELDS)
+        return super().create(vals_list)
 
     def write(self, vals):
+        check_engine_fields(self, vals, self.WORKFLOW_FIELDS)
         if (
             not self.env.su
             and self.LOCKED_FIELDS & set(vals)
@@ -108,9 +150,22 @@ class MaintenanceRequestLabour(models.Model):
     def action_submit(self):
         """Technician: the hours are complete (to approval, or straight to posting when the
         confirmation flow does not require approval)."""
+        self.check_access("write")
+        return self.sudo()._submit()
+
+    def _timer_stop(self):
+        """End the running timers of these lines: the worked time becomes their hours (one
+        minute at least)."""
+        now = fields.Datetime.now()
+        for line in self.filtered(lambda line: line.date_start and not line.date_end):
+            seconds = max((now - line.date_start).total_seconds(), 60.0)
+            line.write({"date_end": now, "hours": round(seconds / 3600.0, 4)})
+
+    def _submit(self):
         drafts = self.filtered(lambda line: line.state == "draft")
+        drafts._timer_stop()
         no_approval = drafts.filtered(lambda line: not line._approval_required())
-        (drafts - no_approval).write({"state": "to_approve"})
+        (drafts - no_approval).sudo().write({"state": "to_approve"})
         if no_approval:
             no_approval.sudo().write({"state": "approved"})
             no_approval._enqueue_confirmation()
@@ -120,6 +175,7 @@ class MaintenanceRequestLabour(models.Model):
         """Planner: approve submitted hours (segregation of duties: not one's own hours)."""
         if not self.env.su and not self.env.user.has_group(APPROVER_GROUP):
             raise AccessError(self.env._("Only maintenance managers (planners) approve labour."))
+        self.check_access("write")
         lines = self.filtered(lambda line: line.state == "to_approve")
         if not self.env.su:
             own = lines.filtered(
@@ -144,15 +200,28 @@ class MaintenanceRequestLabour(models.Model):
         return True
 
     def action_reset_to_draft(self):
-        self.filtered(lambda line: line.state == "to_approve").write({"state": "draft"})
+        self.check_access("write")
+        self.filtered(lambda line: line.state == "to_approve").sudo().write({"state": "draft"})
         return True
 
     def _enqueue_confirmation(self):
+        """The confirmation message carries what was approved (hours, date, operation,
+        technician): the handler posts this snapshot, never a later value of the line."""
         Message = self.env["plant.sync.message"]
         for line in self:
-            Message.enqueue(
+            Message._enqueue(
                 FLOW_CONFIRMATION,
                 line,
-                {"labour_id": line.id, "request_id": line.request_id.id},
+                {
+                    "labour_id": line.id,
+                    "request_id": line.request_id.id,
+                    "approved": {
+                        "hours": line.hours,
+                        "date": fields.Date.to_string(line.date),
+                        "operation_id": line.operation_id.id or False,
+                        "technician_id": line.technician_id.id,
+                        "approved_by_id": line.approved_by_id.id or False,
+                    },
+                },
                 key_parts=("confirmation", line.id),
             )

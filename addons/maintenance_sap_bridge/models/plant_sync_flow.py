@@ -87,7 +87,7 @@ class PlantSyncFlow(models.Model):
         if not rows:
             return self.env["plant.sync.message"]
         payload = dict(extra or {}, kind=kind, rows=rows)
-        return self.env["plant.sync.message"].enqueue(
+        return self.env["plant.sync.message"]._enqueue(
             self,
             None,
             payload,
@@ -100,7 +100,7 @@ class PlantSyncFlow(models.Model):
     # ---------------------------------------------------------------------------------------
     def _plant_sync_pull_sap_pm_master_pull(self, since=None, token=None, page_token=None):
         self.ensure_one()
-        service = self.backend_id.client()
+        service = self.backend_id._client()
         marks = self._sap_marks(token)
         plant = (self.sap_plant_filter or "").strip()
         pages = 0
@@ -151,7 +151,7 @@ class PlantSyncFlow(models.Model):
                 ("state", "in", ("new", "in_progress")),
             ]
         ):
-            exception = Exception_.report(
+            exception = Exception_._report(
                 human, category="technical", backend=self.backend_id, technical=exc.technical()
             )
             exception.flow_id = self
@@ -161,7 +161,7 @@ class PlantSyncFlow(models.Model):
     # ---------------------------------------------------------------------------------------
     def _plant_sync_pull_sap_pm_order_pull(self, since=None, token=None, page_token=None):
         self.ensure_one()
-        service = self.backend_id.client()
+        service = self.backend_id._client()
         marks = self._sap_marks(token)
         start = self._sap_since(marks, "orders", since)
         mark = start

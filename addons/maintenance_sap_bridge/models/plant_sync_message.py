@@ -39,14 +39,14 @@ class PlantSyncMessage(models.Model):
     # ---------------------------------------------------------------------------------------
     def _sap_call(self, fn):
         """Run ``fn(service)`` with a fresh library service of the backend, closed after."""
-        service = self.backend_id.client()
+        service = self.backend_id._client()
         try:
             return fn(service)
         finally:
             service.close()
 
     def _sap_request(self):
-        record = self.record()
+        record = self._record()
         return record.sudo() if record else None
 
     def _sap_header(self, request):
@@ -55,21 +55,21 @@ class PlantSyncMessage(models.Model):
         backend = self.backend_id
         Mapping = self.env["plant.sync.mapping"].sudo()
         equipment = request.equipment_id
-        number = backend.external_id_for(equipment) or equipment.sap_equipment_number
+        number = backend._external_id_for(equipment) or equipment.sap_equipment_number
         if not number:
             raise MissingMapping("equipment", equipment, "outbound", backend.id)
-        plant = equipment.sap_plant or Mapping.to_external(backend, "plant", request.company_id)
+        plant = equipment.sap_plant or Mapping._to_external(backend, "plant", request.company_id)
         cost_key = equipment.category_id or request.company_id
         team = request.maintenance_team_id
         return {
             "equipment": number,
             "plant": plant,
-            "cost_center": Mapping.to_external(backend, "cost_center", cost_key),
-            "planner_group": Mapping.to_external(backend, "planner_group", team),
-            "work_center": Mapping.to_external(
+            "cost_center": Mapping._to_external(backend, "cost_center", cost_key),
+            "planner_group": Mapping._to_external(backend, "planner_group", team),
+            "work_center": Mapping._to_external(
                 backend, "work_center", team, default=equipment.sap_work_center or None
             ),
-            "priority": Mapping.to_external(
+            "priority": Mapping._to_external(
                 backend,
                 "priority",
                 request.priority or "2",
@@ -98,7 +98,7 @@ class PlantSyncMessage(models.Model):
     # master data pull: one page of functional locations or equipment
     # ---------------------------------------------------------------------------------------
     def _plant_sync_run_sap_pm_master_pull(self):
-        payload = self.get_payload()
+        payload = self._get_payload()
         rows = payload.get("rows") or []
         backend = self.backend_id
         if payload.get("kind") == "floc":
@@ -107,7 +107,7 @@ class PlantSyncMessage(models.Model):
             stats = self.env["maintenance.equipment"]._sap_import(backend, rows)
         invalid = stats.pop("invalid", [])
         if invalid:
-            self.env["plant.sync.exception"].report(
+            self.env["plant.sync.exception"]._report(
                 self.env._(
                     "%(count)s SAP equipment rows were skipped: %(reasons)s",
                     count=len(invalid),
@@ -246,11 +246,11 @@ class PlantSyncMessage(models.Model):
         if not request:
             return HandlerResult(response={"skipped": "request deleted"})
         backend = self.backend_id
-        payload = self.get_payload()
-        stage = self.env["maintenance.stage"].browse(payload.get("stage_id")).exists()
+        # the stage of the request itself, never one named by a payload
+        stage = request.stage_id
         if not stage:
-            return HandlerResult(response={"skipped": "stage deleted"})
-        target = self.env["plant.sync.mapping"].sudo().to_external(backend, "status", stage)
+            return HandlerResult(response={"skipped": "the request has no stage"})
+        target = self.env["plant.sync.mapping"].sudo()._to_external(backend, "status", stage)
         if target not in ORDER_STATUSES:
             raise ValidationError(
                 self.env._(
@@ -397,12 +397,26 @@ class PlantSyncMessage(models.Model):
     def _plant_sync_run_sap_pm_confirmation(self):
         from plant_sync.sap.ops.confirmation import ConfirmationCreate  # noqa: PLC0415
 
-        line = self.record()
+        line = self._record()
         if not line:
             return HandlerResult(response={"skipped": "labour deleted"})
         line = line.sudo()
         if line.state == "posted":
             return HandlerResult(response={"confirmation": line.sap_confirmation})
+        if line.state != "approved":
+            raise BusinessRuleError(
+                self.env._(
+                    "Labour %(line)s is not approved: it is not posted to SAP.",
+                    line=line.display_name,
+                )
+            )
+        # what was approved (snapshot taken at approval), not what the line says now
+        approved = self._get_payload().get("approved") or {}
+        hours = float(approved.get("hours", line.hours) or 0.0)
+        posting_date = fields.Date.to_date(approved.get("date")) or line.date
+        technician = line.technician_id
+        if approved.get("technician_id"):
+            technician = self.env["res.users"].sudo().browse(approved["technician_id"]).exists()
         request = line.request_id
         if not request.sap_order_number:
             waiting = self.search_count(
@@ -423,7 +437,10 @@ class PlantSyncMessage(models.Model):
                     request=request.display_name,
                 )
             )
-        operation = line.operation_id or request.sap_operation_ids.sorted("number")[:1]
+        operation = line.operation_id
+        if approved.get("operation_id"):
+            operation = line.operation_id.browse(approved["operation_id"]).exists()
+        operation = operation or request.sap_operation_ids.sorted("number")[:1]
         if not operation:
             raise BusinessRuleError(
                 self.env._("SAP order %(order)s has no operation.", order=request.sap_order_number)
@@ -431,22 +448,22 @@ class PlantSyncMessage(models.Model):
         personnel = (
             self.env["plant.sync.mapping"]
             .sudo()
-            .to_external(
+            ._to_external(
                 self.backend_id,
                 "technician",
-                line.technician_id,
+                technician,
                 # the zero-hour final confirmation of a completed request books no one's time
-                default="" if not line.hours else None,
+                default="" if not hours else None,
             )
         )
         data = ConfirmationCreate(
             order=request.sap_order_number,
             operation=operation.number,
-            actual_work=Decimal(str(round(line.hours, 3))),
+            actual_work=Decimal(str(round(hours, 3))),
             work_unit="H",
             final=line.final,
             personnel_number=personnel,
-            posting_date=line.date,
+            posting_date=posting_date,
         )
 
         def confirm(service):
@@ -471,8 +488,8 @@ class PlantSyncMessage(models.Model):
             self.env._(
                 "%(hours)s h of %(technician)s confirmed on %(order)s/%(op)s "
                 "(confirmation %(conf)s/%(counter)s%(final)s)",
-                hours=f"{line.hours:g}",
-                technician=line.technician_id.name,
+                hours=f"{hours:g}",
+                technician=technician.name,
                 order=request.sap_order_number,
                 op=operation.number,
                 conf=line.sap_confirmation,
@@ -489,7 +506,7 @@ class PlantSyncMessage(models.Model):
     # orders SAP -> Odoo: preventive orders and status changes
     # ---------------------------------------------------------------------------------------
     def _plant_sync_run_sap_pm_order_pull(self):
-        payload = self.get_payload()
+        payload = self._get_payload()
         backend = self.backend_id
         if payload.get("kind") == "refresh":
 
@@ -506,7 +523,9 @@ class PlantSyncMessage(models.Model):
         Request = (
             self.env["maintenance.request"]
             .sudo()
-            .with_context(tracking_disable=True, mail_create_nolog=True, **backend.import_context())
+            .with_context(
+                tracking_disable=True, mail_create_nolog=True, **backend._import_context()
+            )
         )
         stats = {"created": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "ignored": 0}
         new_rows = []
@@ -537,8 +556,8 @@ class PlantSyncMessage(models.Model):
         Mapping = self.env["plant.sync.mapping"].sudo()
         stage = False
         if row.get("user_status"):
-            stage = Mapping.to_odoo(backend, "status", row["user_status"], default=False)
-        stage = stage or Mapping.to_odoo(backend, "status", current, default=False)
+            stage = Mapping._to_odoo(backend, "status", row["user_status"], default=False)
+        stage = stage or Mapping._to_odoo(backend, "status", current, default=False)
         if stage and stage._name != "maintenance.stage":
             stage = False
         pending_push = self.search_count(
@@ -551,7 +570,7 @@ class PlantSyncMessage(models.Model):
         )
         status_changed = current != (request.sap_status_code or "")
         if status_changed and pending_push and stage and stage != request.stage_id:
-            self.env["plant.sync.exception"].report(
+            self.env["plant.sync.exception"]._report(
                 self.env._(
                     "Conflict on %(request)s: SAP set order %(order)s to %(sap)s while a "
                     "change of the Odoo stage to %(stage)s is not yet in SAP. Nothing was "
@@ -600,7 +619,7 @@ class PlantSyncMessage(models.Model):
                 number = external_number(row["number"])
                 orders[number] = service.get_maintenance_order(number, with_operations=True)
                 equipment_no = row.get("equipment")
-                if equipment_no and not backend.record_for(Equipment._name, equipment_no):
+                if equipment_no and not backend._record_for(Equipment._name, equipment_no):
                     missing.setdefault(equipment_no, jsonable(service.get_equipment(equipment_no)))
             return orders, missing
 
@@ -612,16 +631,16 @@ class PlantSyncMessage(models.Model):
             number = external_number(row["number"])
             order = orders[number]
             equipment = (
-                backend.record_for(Equipment._name, row["equipment"])
+                backend._record_for(Equipment._name, row["equipment"])
                 if row.get("equipment")
                 else Equipment
             )
-            team = Mapping.to_odoo(
+            team = Mapping._to_odoo(
                 backend, "work_center", row.get("main_work_center") or "", default=False
             )
             if not team or team._name != "maintenance.team":
                 team = equipment.maintenance_team_id
-            stage = Mapping.to_odoo(
+            stage = Mapping._to_odoo(
                 backend, "status", primary_status(row.get("system_status") or ""), default=False
             )
             planned = sum(float(op.planned_work or 0) for op in order.operations)
@@ -652,7 +671,7 @@ class PlantSyncMessage(models.Model):
         requests = Request.create(vals_list)
         for request, number in zip(requests, numbers, strict=True):
             request._sap_set_operations(orders[number].operations)
-            backend.bind(request, number, orders[number].etag or None)
+            backend._bind(request, number, orders[number].etag or None)
             self._sap_note(
                 request,
                 self.env._(

@@ -5,6 +5,7 @@ flow enabled, the mappings, and users (technician, planner)."""
 
 from unittest.mock import patch
 
+from odoo.addons.plant_sync_base.tests.common import provide_encryption_keys
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import TransactionCase, new_test_user
@@ -29,6 +30,7 @@ class SapMaintenanceCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        provide_encryption_keys(cls)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.sim = SapSimulator(db_path=None, port=0, users={SAP_USER: SAP_PASSWORD}).start()
         cls.addClassCleanup(cls.sim.stop)

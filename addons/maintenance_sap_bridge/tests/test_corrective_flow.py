@@ -41,7 +41,7 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
         self.assertEqual(request.sap_cost_center, "10101101")
         self.assertEqual(request.sap_planner_group, "I01")
         self.assertEqual(sap_notif["MaintenancePlannerGroup"], "I01", "planner group sent")
-        self.assertEqual(self.backend.external_id_for(request), notification)
+        self.assertEqual(self.backend._external_id_for(request), notification)
         # planner approves the request: order created for the notification and released
         with trap_jobs() as trap:
             request.with_user(self.planner).write({"stage_id": self.stage_progress.id})

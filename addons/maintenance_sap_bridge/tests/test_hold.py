@@ -22,8 +22,19 @@ class TestHeldUntilMapped(SapMaintenanceCase):
             message = self.messages(request, "notification")
             self.assertEqual(message.state, "held")
             self.assertEqual(message.hold_mapping_type, "equipment")
-            self.assertIn("equipment", message.hold_reason)
-            self.assertIn(f"maintenance.equipment,{equipment.id}", message.hold_reason)
+            self.assertEqual(
+                message.hold_reason,
+                "Equipment 'Compressor C-7' has no SAP equipment number — pull it from SAP or "
+                "link it (enter its SAP equipment number on the equipment); the waiting message "
+                "is sent as soon as it is linked.",
+            )
+            self.assertIn(f"maintenance.equipment,{equipment.id}", message.error_technical)
+            exception = message.exception_ids
+            self.assertEqual((exception.kind, exception.fix_button), ("missing_link", "link"))
+            action = exception.action_fix()
+            self.assertEqual(
+                (action["res_model"], action["res_id"]), (equipment._name, equipment.id)
+            )
             self.assertEqual(request.sap_sync_state, "held")
             self.assertIn(
                 request, self.env["maintenance.request"].search([("sap_sync_error", "=", True)])

@@ -15,7 +15,7 @@ class TestPreventiveAndStatusOData(SapMaintenanceCase):
         """SAP scheduling a maintenance plan: a PM03 order with two operations."""
         from plant_sync.sap.ops.order import OperationCreate, OrderCreate
 
-        service = self.backend.client()
+        service = self.backend._client()
         try:
             result = service.create_maintenance_order(
                 OrderCreate(
@@ -43,7 +43,7 @@ class TestPreventiveAndStatusOData(SapMaintenanceCase):
         return number
 
     def _set_sap_status(self, number, function):
-        service = self.backend.client()
+        service = self.backend._client()
         try:
             getattr(service, function)(number)
         finally:

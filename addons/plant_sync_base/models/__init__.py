@@ -1,4 +1,5 @@
 from . import (
+    plant_sync_alert,
     plant_sync_backend,
     plant_sync_binding,
     plant_sync_bound_mixin,
@@ -6,6 +7,9 @@ from . import (
     plant_sync_flow,
     plant_sync_mapping,
     plant_sync_message,
+    plant_sync_metric_snapshot,
+    plant_sync_period_blocker,
+    plant_sync_timeline_mixin,
     queue_job,
     res_config_settings,
 )

@@ -5,13 +5,19 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv.expression import OR
 
 from plant_sync.errors import ConfigurationError, outcome_of
 from plant_sync.urlguard import check_url
 
-from ..tools import IMPORT_CONTEXT_KEY, advisory_lock_key, refuse_unlink_with_messages, secret_box
+from ..tools import (
+    IMPORT_CONTEXT_KEY,
+    ImportFlag,
+    advisory_lock_key,
+    refuse_unlink_with_messages,
+    secret_box,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -138,6 +144,33 @@ class PlantSyncBackend(models.Model):
     last_check_date = fields.Datetime(string="Last Connection Test", readonly=True, copy=False)
     last_check_ok = fields.Boolean(readonly=True, copy=False)
     last_check_result = fields.Text(readonly=True, copy=False)
+    # --- stalled work (watched by a cron, see "stalled work" below) --------------------------
+    health_state = fields.Selection(
+        [
+            ("healthy", "Healthy"),
+            ("degraded", "Degraded"),
+            ("probing", "Probing"),
+            ("stalled", "Stalled"),
+        ],
+        string="Health",
+        compute="_compute_health_state",
+        store=True,
+        help="Degraded/Probing: the remote fails (circuit breaker). Stalled: work does not move "
+        "(a job running for too long, messages pending past their flow's expected age, a job "
+        "channel without progress); an exception for the integration administrators says what.",
+    )
+    stall_minutes = fields.Integer(
+        string="Stalled After (min)",
+        default=15,
+        help="A job of this backend running longer than this, or a job channel of its flows "
+        "with jobs ready to run and no job started or finished for this long, marks the "
+        "backend stalled.",
+    )
+    stalled_since = fields.Datetime(readonly=True, copy=False)
+    stall_reason = fields.Text(readonly=True, copy=False)
+    stall_exception_id = fields.Many2one(
+        "plant.sync.exception", readonly=True, copy=False, index="btree_not_null"
+    )
     # --- dashboard counters -----------------------------------------------------------------
     pending_count = fields.Integer(compute="_compute_counters")
     held_count = fields.Integer(compute="_compute_counters")
@@ -217,11 +250,19 @@ class PlantSyncBackend(models.Model):
             backend.done_today_count = counts.get((backend.id, "done_today"), 0)
             backend.open_exception_count = counts.get((backend.id, "exceptions"), 0)
 
-    @api.depends("circuit_state")
-    def _compute_color(self):
-        colors = {"closed": 10, "open": 1, "half_open": 2}
+    @api.depends("circuit_state", "stalled_since")
+    def _compute_health_state(self):
+        states = {"closed": "healthy", "open": "degraded", "half_open": "probing"}
         for backend in self:
-            backend.color = colors.get(backend.circuit_state, 0)
+            backend.health_state = (
+                "stalled" if backend.stalled_since else states.get(backend.circuit_state)
+            )
+
+    @api.depends("health_state")
+    def _compute_color(self):
+        colors = {"healthy": 10, "degraded": 1, "probing": 2, "stalled": 1}
+        for backend in self:
+            backend.color = colors.get(backend.health_state, 0)
 
     @api.depends("name", "environment")
     def _compute_display_name(self):
@@ -294,10 +335,14 @@ class PlantSyncBackend(models.Model):
         self.sudo().write(dict.fromkeys(self._secret_fields.values(), False))
 
     @api.model
+    def _check_admin(self):
+        if not self.env.is_superuser() and not self.env.user.has_group(ADMIN):
+            raise AccessError(self.env._("Only integration administrators can rotate secrets."))
+
+    @api.model
     def _rotate_secrets(self):
         """Re-encrypt every stored secret (and encrypted payload) with the newest key."""
-        if not self.env.is_superuser() and not self.env.user.has_group(ADMIN):
-            raise UserError(self.env._("Only integration administrators can rotate secrets."))
+        self._check_admin()
         box = self._secret_box_or_raise()
         backends = (
             self.sudo()
@@ -318,6 +363,7 @@ class PlantSyncBackend(models.Model):
         return count
 
     def action_rotate_secrets(self):
+        self._check_admin()
         count = self._rotate_secrets()
         return self._notify(
             self.env._("Secrets re-encrypted"),
@@ -350,7 +396,7 @@ class PlantSyncBackend(models.Model):
             resolve=resolve,
         )
 
-    def client(self):
+    def _client(self):
         """The ``plant_sync`` library client for this backend (dispatch on ``kind``)."""
         self.ensure_one()
         factory = getattr(self.sudo(), f"_get_client_{self.kind}", None)
@@ -441,7 +487,7 @@ class PlantSyncBackend(models.Model):
         backend = self.sudo()
         client = None
         try:
-            client = backend.client()
+            client = backend._client()
             result = backend._connection_probe(client)
         except UserError as exc:
             ok, details = False, str(exc.args[0] if exc.args else exc)
@@ -511,22 +557,23 @@ class PlantSyncBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # bindings (thin wrappers: the contract other addons use)
     # ---------------------------------------------------------------------------------------
-    def bind(self, record, external_id, version=None):
+    def _bind(self, record, external_id, version=None):
         self.ensure_one()
-        return self.env["plant.sync.binding"].bind(self, record, external_id, version)
+        return self.env["plant.sync.binding"]._bind(self, record, external_id, version)
 
-    def external_id_for(self, record):
+    def _external_id_for(self, record):
         self.ensure_one()
-        return self.env["plant.sync.binding"].external_id_for(self, record)
+        return self.env["plant.sync.binding"]._external_id_for(self, record)
 
-    def record_for(self, model, external_id):
+    def _record_for(self, model, external_id):
         self.ensure_one()
-        return self.env["plant.sync.binding"].record_for(self, model, external_id)
+        return self.env["plant.sync.binding"]._record_for(self, model, external_id)
 
-    def import_context(self):
-        """Context for writing data received from this backend (no echo as an export)."""
+    def _import_context(self):
+        """Context for writing data received from this backend (no echo as an export). Only
+        honoured in superuser mode (see ``tools.import_flag``)."""
         self.ensure_one()
-        return {IMPORT_CONTEXT_KEY: self.id}
+        return {IMPORT_CONTEXT_KEY: ImportFlag(self.id)}
 
     def _lock(self, *parts, wait=True):
         """PostgreSQL advisory transaction lock on (backend, *parts). Returns False when
@@ -655,6 +702,7 @@ class PlantSyncBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     def _action_messages(self, domain):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "plant_sync_base.action_plant_sync_message"
         )
@@ -676,9 +724,165 @@ class PlantSyncBackend(models.Model):
 
     def action_open_exceptions(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "plant_sync_base.action_plant_sync_exception"
         )
         action["domain"] = [("backend_id", "=", self.id)]
         action["context"] = {"search_default_open": 1}
         return action
+
+    # ---------------------------------------------------------------------------------------
+    # stalled work: the backend turns "Stalled" with an exception for the administrators
+    # ---------------------------------------------------------------------------------------
+    @api.model
+    def _cron_watch_stalled(self):
+        """Cron: mark the active backends whose work does not move stalled (and back)."""
+        backends = self.sudo().search([("active", "=", True)])
+        reasons = backends._stall_reasons()
+        for backend in backends:
+            backend._set_stalled(reasons.get(backend.id, []))
+        return reasons
+
+    def _stall_reasons(self):
+        """``{backend id: [reason, ...]}``: jobs of the backend started longer ago than its
+        ``stall_minutes``; messages pending longer than their flow's ``expected_minutes`` (not
+        those waiting for a human in the exception queue); job channels of its enabled flows
+        with jobs ready to run and no job started or done for ``stall_minutes``."""
+        if not self:
+            return {}
+        self.env.flush_all()
+        cr = self.env.cr
+        reasons = {}
+
+        def add(backend_id, text):
+            reasons.setdefault(backend_id, []).append(text)
+
+        now = fields.Datetime.now()
+        cr.execute(
+            """
+            WITH started AS (
+                SELECT m.backend_id, j.date_started
+                  FROM queue_job j JOIN plant_sync_message m ON m.job_uuid = j.uuid
+                 WHERE j.state = 'started' AND j.model_name = 'plant.sync.message'
+                UNION ALL
+                SELECT f.backend_id, j.date_started
+                  FROM queue_job j JOIN plant_sync_flow f
+                    ON j.records -> 'ids' @> jsonb_build_array(f.id)
+                 WHERE j.state = 'started' AND j.model_name = 'plant.sync.flow'
+            )
+            SELECT s.backend_id, count(*), min(s.date_started)
+              FROM started s JOIN plant_sync_backend b ON b.id = s.backend_id
+             WHERE b.id IN %(ids)s
+               AND s.date_started < %(now)s - make_interval(mins => b.stall_minutes)
+             GROUP BY s.backend_id
+            """,
+            {"ids": tuple(self.ids), "now": now},
+        )
+        for backend_id, count, since in cr.fetchall():
+            add(
+                backend_id,
+                self.env._(
+                    "%(count)s job(s) started at %(since)s UTC still running or left behind by "
+                    "a dead worker.",
+                    count=count,
+                    since=since.replace(microsecond=0),
+                ),
+            )
+        cr.execute(
+            """
+            SELECT m.backend_id, f.id, count(*), min(m.create_date), f.expected_minutes
+              FROM plant_sync_message m JOIN plant_sync_flow f ON f.id = m.flow_id
+             WHERE m.backend_id IN %(ids)s AND m.state = 'pending' AND f.expected_minutes > 0
+               AND m.create_date < %(now)s - make_interval(mins => f.expected_minutes)
+               AND NOT EXISTS (
+                    SELECT 1 FROM plant_sync_exception e
+                     WHERE e.message_id = m.id AND e.state IN ('new', 'in_progress'))
+             GROUP BY m.backend_id, f.id
+            """,
+            {"ids": tuple(self.ids), "now": now},
+        )
+        Flow = self.env["plant.sync.flow"].sudo()
+        for backend_id, flow_id, count, since, minutes in cr.fetchall():
+            add(
+                backend_id,
+                self.env._(
+                    "%(count)s message(s) of %(flow)s pending for more than %(minutes)s minutes "
+                    "(oldest created at %(since)s UTC).",
+                    count=count,
+                    flow=Flow.browse(flow_id).display_name,
+                    minutes=minutes,
+                    since=since.replace(microsecond=0),
+                ),
+            )
+        for backend in self:
+            channels = backend.flow_ids.filtered("enabled").mapped("channel_id.complete_name")
+            for channel in sorted(set(channels)):
+                cr.execute(
+                    """
+                    SELECT count(*), min(date_created) FROM queue_job
+                     WHERE channel = %(channel)s AND state = 'pending'
+                       AND (eta IS NULL OR eta <= %(now)s) AND date_created < %(limit)s
+                       AND NOT EXISTS (
+                            SELECT 1 FROM queue_job p
+                             WHERE p.channel = %(channel)s
+                               AND (p.date_started >= %(limit)s OR p.date_done >= %(limit)s))
+                    """,
+                    {
+                        "channel": channel,
+                        "now": now,
+                        "limit": now - timedelta(minutes=backend.stall_minutes),
+                    },
+                )
+                count, since = cr.fetchone()
+                if count:
+                    add(
+                        backend.id,
+                        self.env._(
+                            "Job channel %(channel)s: %(count)s job(s) ready to run and no job "
+                            "started or finished for %(minutes)s minutes (oldest created at "
+                            "%(since)s UTC). Is the job runner running, are its slots filled?",
+                            channel=channel,
+                            count=count,
+                            minutes=backend.stall_minutes,
+                            since=since.replace(microsecond=0),
+                        ),
+                    )
+        return reasons
+
+    def _set_stalled(self, reasons):
+        """Stalled (with one open exception for the administrators saying why) when there are
+        ``reasons``, back to the circuit's health (exception resolved) when there are none."""
+        self.ensure_one()
+        Exception_ = self.env["plant.sync.exception"].sudo()
+        exception = self.stall_exception_id
+        if not reasons:
+            if self.stalled_since:
+                _logger.info("plant_sync: backend %s: work moves again", self.id)
+                exception._resolve(self.env._("Resolved: the work of this backend moves again."))
+                self.write({"stalled_since": False, "stall_reason": False})
+            return False
+        text = "\n".join(reasons)
+        if self.stalled_since and text == self.stall_reason:
+            return True
+        human = self.env._(
+            "%(backend)s: work does not move\n%(reasons)s",
+            backend=self.display_name,
+            reasons=text,
+        )
+        if exception.state in ("new", "in_progress"):
+            exception.write({"description": human})
+            exception.message_post(body=text, subtype_xmlid="mail.mt_note")
+        else:
+            _logger.warning("plant_sync: backend %s stalled: %s", self.id, " ".join(reasons))
+            exception = Exception_._report(
+                human, category="technical", owner_group="admin", backend=self
+            )
+        self.write(
+            {
+                "stalled_since": self.stalled_since or fields.Datetime.now(),
+                "stall_reason": text,
+                "stall_exception_id": exception.id,
+            }
+        )
+        return True

@@ -67,7 +67,7 @@ class PlantSyncBinding(models.Model):
     # helpers (the contract: see readme/USAGE.md)
     # ---------------------------------------------------------------------------------------
     @api.model
-    def bind(self, backend, record, external_id, version=None):
+    def _bind(self, backend, record, external_id, version=None):
         """Create or update the binding of ``record`` to ``external_id`` on ``backend``.
 
         Serialised per (backend, model, external id) with an advisory lock, so two concurrent
@@ -115,7 +115,7 @@ class PlantSyncBinding(models.Model):
         return binding
 
     @api.model
-    def binding_for(self, backend, record):
+    def _binding_for(self, backend, record):
         return self.sudo().search(
             [
                 ("backend_id", "=", backend.id),
@@ -126,12 +126,12 @@ class PlantSyncBinding(models.Model):
         )
 
     @api.model
-    def external_id_for(self, backend, record):
+    def _external_id_for(self, backend, record):
         """External id of ``record`` on ``backend`` or False."""
-        return self.binding_for(backend, record).external_id or False
+        return self._binding_for(backend, record).external_id or False
 
     @api.model
-    def record_for(self, backend, model, external_id):
+    def _record_for(self, backend, model, external_id):
         """The Odoo record of ``model`` bound to ``external_id`` (empty recordset if none)."""
         binding = self.sudo().search(
             [
@@ -145,6 +145,7 @@ class PlantSyncBinding(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": self.res_model,

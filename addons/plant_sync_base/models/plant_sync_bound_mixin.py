@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
-from ..tools import IMPORT_CONTEXT_KEY
+from ..tools import import_flag
 
 
 class PlantSyncBoundMixin(models.AbstractModel):
@@ -53,16 +53,17 @@ class PlantSyncBoundMixin(models.AbstractModel):
         )
         return [("id", "in", bindings.mapped("res_id"))]
 
-    def plant_sync_external_id(self, backend):
+    def _plant_sync_external_id(self, backend):
         """External id of this record on ``backend`` (or False)."""
         self.ensure_one()
-        return self.env["plant.sync.binding"].external_id_for(backend, self)
+        return self.env["plant.sync.binding"]._external_id_for(backend, self)
 
-    def plant_sync_is_import(self, backend=None, kinds=None):
+    def _plant_sync_is_import(self, backend=None, kinds=None):
         """True while data received from ``backend`` (or any backend, or any backend of one of
         ``kinds``) is being written. No echo is per backend: an SAP trigger asks with
-        ``kinds=SAP kinds`` so that a CMMS import still reaches SAP."""
-        flag = self.env.context.get(IMPORT_CONTEXT_KEY)
+        ``kinds=SAP kinds`` so that a CMMS import still reaches SAP. Only the flag engine code
+        sets counts (``tools.import_flag``): a caller's context cannot suppress an export."""
+        flag = import_flag(self.env)
         if not flag:
             return False
         if flag is True:
@@ -73,10 +74,10 @@ class PlantSyncBoundMixin(models.AbstractModel):
             return self.env["plant.sync.backend"].sudo().browse(flag).kind in kinds
         return True
 
-    def plant_sync_enqueue(self, flow, payload, key_parts, **kwargs):
-        """Shortcut of ``plant.sync.message.enqueue`` for each record of ``self``."""
+    def _plant_sync_enqueue(self, flow, payload, key_parts, **kwargs):
+        """Shortcut of ``plant.sync.message._enqueue`` for each record of ``self``."""
         Message = self.env["plant.sync.message"]
         messages = Message
         for record in self:
-            messages |= Message.enqueue(flow, record, payload, key_parts, **kwargs)
+            messages |= Message._enqueue(flow, record, payload, key_parts, **kwargs)
         return messages

@@ -1,10 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tools import BatchPage, refuse_unlink_with_messages
+from plant_sync.errors import outcome_of
+
+from ..tools import BatchPage, job_attempt, refuse_unlink_with_messages
+from .plant_sync_message import PG_CONCURRENCY
 
 _logger = logging.getLogger(__name__)
 
@@ -63,6 +68,18 @@ class PlantSyncFlow(models.Model):
         default=5,
         help="Attempts before a transiently failing message is failed and raised to the "
         "exception queue.",
+    )
+    expected_minutes = fields.Integer(
+        string="Expected Within (min)",
+        default=30,
+        help="A message of this flow still pending this long after it was created (and not "
+        "waiting for a human in the exception queue) marks its backend stalled.",
+    )
+    silent_minutes = fields.Integer(
+        string="Alert When Silent (min)",
+        default=0,
+        help="An expected feed: no message of this flow for this many minutes raises a "
+        "'silent feed' alert to the alerting group (Settings). 0: no alert.",
     )
     watermark_date = fields.Datetime(
         string="Delta Watermark", copy=False, help="Changes after this date are pulled next."
@@ -138,7 +155,7 @@ class PlantSyncFlow(models.Model):
         self.ensure_one()
         return {p.strip().upper() for p in (self.plant_codes or "").split(",") if p.strip()}
 
-    def allows_plant(self, plant=None):
+    def _allows_plant(self, plant=None):
         """Is the flow enabled for ``plant`` (a plant code)? Without restriction: always.
         With a restriction, a message without plant is not sent."""
         self.ensure_one()
@@ -156,7 +173,7 @@ class PlantSyncFlow(models.Model):
         if company:
             domain += ["|", ("company_id", "=", False), ("company_id", "=", company.id)]
         flows = self.sudo().search(domain)
-        return flows.filtered(lambda f: f.allows_plant(plant))
+        return flows.filtered(lambda f: f._allows_plant(plant))
 
     def _job_options(self, **extra):
         self.ensure_one()
@@ -225,7 +242,7 @@ class PlantSyncFlow(models.Model):
         """Job: pull one page of changes since the watermark, enqueue one inbound message per
         item, then enqueue the next page (so that every page commits on its own). The
         watermark moves only after the last page. Inbound messages the handler enqueued itself
-        during this job (``plant.sync.message.enqueue(..., direction="inbound")``, e.g. one per
+        during this job (``plant.sync.message._enqueue(..., direction="inbound")``, e.g. one per
         page of rows) are scheduled like the items: processed right away, not at the next
         dispatcher run."""
         self.ensure_one()
@@ -237,7 +254,13 @@ class PlantSyncFlow(models.Model):
         Message = self.env["plant.sync.message"]
         # messages the handler enqueues itself (e.g. one per page of rows) are scheduled too
         last_id = Message.sudo().search([], order="id desc", limit=1).id or 0
-        page = handler(since=flow.watermark_date, token=flow.watermark_token, page_token=page_token)
+        try:
+            with self.env.cr.savepoint():
+                page = handler(
+                    since=flow.watermark_date, token=flow.watermark_token, page_token=page_token
+                )
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a retry or an exception
+            return flow._pull_failed(exc)
         if not isinstance(page, BatchPage):
             page = BatchPage(**page)
         messages = Message.sudo().search(
@@ -250,7 +273,7 @@ class PlantSyncFlow(models.Model):
             ]
         )
         for item in page.items:
-            messages |= Message.enqueue(
+            messages |= Message._enqueue(
                 flow,
                 item.get("record"),
                 item.get("payload") or {},
@@ -272,8 +295,36 @@ class PlantSyncFlow(models.Model):
             )
         return f"{len(page.items)} items, next page: {bool(page.next_page_token)}"
 
+    def _pull_failed(self, exc, record=None):
+        """A pull (or another job of this flow) that cannot go on. Transient errors retry the
+        job until its retries are used up; everything else — and the last retry — becomes an
+        exception with its fix (a missing mapping or set-up, refused logon...): the job ends
+        without a traceback, the next run tries again."""
+        self.ensure_one()
+        if isinstance(exc, psycopg2.OperationalError) and exc.pgcode in PG_CONCURRENCY:
+            raise exc  # queue_job retries concurrency errors itself
+        attempt, last = job_attempt(self.env)
+        if isinstance(exc, RetryableJobError):
+            if exc.ignore_retry or not last:
+                raise exc
+            transient = True
+        else:
+            outcome = outcome_of(exc)
+            transient = outcome.transient
+            if transient and not last:
+                raise RetryableJobError(
+                    outcome.human,
+                    seconds=int(outcome.retry_after) if outcome.retry_after else None,
+                ) from exc
+        exception = self.env["plant.sync.exception"]._report_error(
+            exc, flow=self, record=record, exhausted=transient, attempts=attempt
+        )
+        _logger.info("plant_sync: flow %s could not run: %s", self.id, exception.name)
+        return f"failed: {exception.name}"
+
     def action_open_messages(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "plant_sync_base.action_plant_sync_message"
         )
@@ -281,7 +332,7 @@ class PlantSyncFlow(models.Model):
         action["context"] = {}
         return action
 
-    def related_action_open_flow(self):
+    def _related_action_open_flow(self):
         """queue_job related action of pull jobs: open the flow."""
         self.ensure_one()
         return {

@@ -68,7 +68,9 @@ class PlantSyncMapping(models.Model):
     def _selection_odoo_ref_models(self):
         """Models a mapping may point to; addons extend the list in
         ``_plant_sync_mapping_models``."""
-        models_ = self._plant_sync_mapping_models()
+        # each model once (several addons may name the same model; the web client refuses a
+        # selection with duplicate keys)
+        models_ = list(dict.fromkeys(self._plant_sync_mapping_models()))
         names = {
             m.model: m.name for m in self.env["ir.model"].sudo().search([("model", "in", models_)])
         }
@@ -167,7 +169,7 @@ class PlantSyncMapping(models.Model):
         return candidates.sorted(lambda m: not m.backend_id)[:1]
 
     @api.model
-    def to_external(self, backend, mapping_type, value, default=None):
+    def _to_external(self, backend, mapping_type, value, default=None):
         """External value for the Odoo ``value`` (text or record). Raises
         :class:`MissingMapping` (the engine holds the message) unless ``default`` is given."""
         key = value_key(value)
@@ -179,7 +181,7 @@ class PlantSyncMapping(models.Model):
         raise MissingMapping(mapping_type, key, "outbound", backend.id if backend else None)
 
     @api.model
-    def to_odoo(self, backend, mapping_type, external_value, default=None):
+    def _to_odoo(self, backend, mapping_type, external_value, default=None):
         """Odoo record (when the mapping points to one) or text for ``external_value``."""
         mapping = self._lookup(
             backend, mapping_type, "external_value", str(external_value), INBOUND

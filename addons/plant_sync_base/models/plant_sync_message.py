@@ -2,7 +2,7 @@
 """The message log and the sync engine.
 
 Every exchange with an external system is one ``plant.sync.message``. Outbound messages are
-created by :meth:`PlantSyncMessage.enqueue` in the caller's transaction and processed by a
+created by :meth:`PlantSyncMessage._enqueue` in the caller's transaction and processed by a
 queue_job job (visible to the job runner only after commit). The job calls the flow handler
 ``_plant_sync_run_<flow_code>`` and turns its outcome into a message state:
 
@@ -22,17 +22,24 @@ from datetime import timedelta
 import psycopg2
 from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, mute_logger
 from odoo.tools.misc import clean_context
 from psycopg2 import errorcodes
 
 from plant_sync.crypto import SecretBox, redact
-from plant_sync.errors import ConfigurationError, Outcome, outcome_of
+from plant_sync.errors import ConfigurationError, outcome_of
 from plant_sync.idempotency import make_key, new_correlation_id
 
-from ..exceptions import MissingMapping, PlantSyncBusinessError
-from ..tools import IMPORT_CONTEXT_KEY, HandlerResult, dumps, secret_box
+from ..exceptions import MissingConfiguration, MissingMapping, PlantSyncBusinessError
+from ..tools import (
+    IMPORT_CONTEXT_KEY,
+    HandlerResult,
+    ImportFlag,
+    dumps,
+    import_flag,
+    secret_box,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -126,6 +133,13 @@ class PlantSyncMessage(models.Model):
     hold_direction = fields.Char(readonly=True, copy=False)
     hold_value = fields.Char(readonly=True, copy=False)
     hold_reason = fields.Char(readonly=True, copy=False)
+    hold_label = fields.Char(
+        string="Missing Mapping",
+        compute="_compute_hold_label",
+        store=True,
+        index="btree_not_null",
+        help="The mapping a held message waits for: held messages are grouped by it.",
+    )
     request_payload = fields.Text(readonly=True, copy=False)
     response_payload = fields.Text(readonly=True, copy=False)
     request_payload_display = fields.Text(string="Request", compute="_compute_payload_display")
@@ -181,6 +195,31 @@ class PlantSyncMessage(models.Model):
             else:
                 message.res_ref = False
 
+    @api.depends("hold_mapping_type", "hold_direction", "hold_value", "backend_id")
+    def _compute_hold_label(self):
+        Exception_ = self.env["plant.sync.exception"]
+        types = dict(
+            self.env["plant.sync.mapping"]._fields["mapping_type"]._description_selection(self.env)
+        )
+        for message in self:
+            if not message.hold_mapping_type:
+                message.hold_label = False
+                continue
+            values = {
+                "type": types.get(message.hold_mapping_type, message.hold_mapping_type),
+                "value": message.hold_value,
+                "backend": message.backend_id.sudo().name,
+            }
+            record = Exception_._record_of_key(message.hold_value)
+            if message.hold_direction == "inbound":
+                label = self.env._("%(type)s '%(value)s' from %(backend)s", **values)
+            elif record:
+                values["value"] = Exception_._record_label(record)
+                label = self.env._("%(type)s of %(value)s for %(backend)s", **values)
+            else:
+                label = self.env._("%(type)s of '%(value)s' for %(backend)s", **values)
+            message.hold_label = label
+
     @api.depends("job_uuid")
     def _compute_job_id(self):
         uuids = [u for u in self.mapped("job_uuid") if u]
@@ -215,10 +254,31 @@ class PlantSyncMessage(models.Model):
                 message[display] = _pretty(value)
 
     # ---------------------------------------------------------------------------------------
+    # the message log is written by the engine only (states, payloads, bindings to records)
+    # ---------------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_engine_write()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_engine_write()
+        return super().write(vals)
+
+    def _check_engine_write(self):
+        """Messages are created by ``_enqueue`` and changed by the engine and the checked
+        buttons, all in superuser mode: nobody creates or edits one directly (an inbound message
+        would be processed as superuser)."""
+        if not self.env.su:
+            raise AccessError(
+                self.env._("Sync messages are created and changed by the integration only.")
+            )
+
+    # ---------------------------------------------------------------------------------------
     # enqueue (the entry point of every flow)
     # ---------------------------------------------------------------------------------------
     @api.model
-    def enqueue(
+    def _enqueue(
         self,
         flow,
         record=None,
@@ -256,8 +316,8 @@ class PlantSyncMessage(models.Model):
                 flow, company=company or self.env.company, backend=backend, plant=plant
             )
         else:
-            flows = flow.sudo().filtered(lambda f: f.enabled and f.allows_plant(plant))
-        importing = self.env.context.get(IMPORT_CONTEXT_KEY)
+            flows = flow.sudo().filtered(lambda f: f.enabled and f._allows_plant(plant))
+        importing = import_flag(self.env)  # only engine code sets it (not a caller's context)
         # no default_* keys of the caller's context leak into messages
         Message = self.with_env(self.env(context=clean_context(self.env.context))).sudo()
         messages = Message.browse()
@@ -316,16 +376,16 @@ class PlantSyncMessage(models.Model):
             text = secret_box().encrypt(text)
         return text
 
-    def get_payload(self):
+    def _get_payload(self):
         """The request payload as a dict (decrypted when the backend encrypts payloads)."""
         self.ensure_one()
         return _decode(self.sudo().request_payload)
 
-    def get_response(self):
+    def _get_response(self):
         self.ensure_one()
         return _decode(self.sudo().response_payload)
 
-    def record(self):
+    def _record(self):
         """The Odoo record the message is about (empty recordset when none or deleted)."""
         self.ensure_one()
         if not self.res_model or self.res_model not in self.env:
@@ -433,21 +493,20 @@ class PlantSyncMessage(models.Model):
         handler_name = f"_plant_sync_run_{self.flow_code}"
         target = self
         if self.direction == "inbound":
-            target = self.with_context(**{IMPORT_CONTEXT_KEY: backend.id})
+            target = self.with_context(**{IMPORT_CONTEXT_KEY: ImportFlag(backend.id)})
         handler = getattr(target, handler_name, None)
         self.write({"attempts": self.attempts + 1, "date_last_attempt": fields.Datetime.now()})
         if handler is None:
-            return self._fail(
-                Outcome(
-                    transient=False,
-                    category="technical",
-                    human=self.env._(
-                        "No handler for flow %(flow)s: install the addon implementing it.",
-                        flow=self.flow_code,
-                    ),
-                    technical=f"missing method plant.sync.message.{handler_name}",
-                )
+            exc = MissingConfiguration(
+                self.env._(
+                    "The flow %(flow)s has no handler in this database — install the addon that "
+                    "provides it, or disable the flow.",
+                    flow=self.flow_id.display_name,
+                ),
+                code=f"missing method plant.sync.message.{handler_name}",
+                fix={"kind": "flow", "model": self.flow_id._name, "res_id": self.flow_id.id},
             )
+            return self._fail(outcome_of(exc), exc=exc)
         started = time.monotonic()
         try:
             with cr.savepoint():
@@ -482,9 +541,9 @@ class PlantSyncMessage(models.Model):
             vals["response_payload"] = self._encode_payload(backend, result.response)
         if result.external_id:
             vals["external_id"] = str(result.external_id)
-            record = self.record()
+            record = self._record()
             if record:
-                backend.bind(record, result.external_id, result.version)
+                backend._bind(record, result.external_id, result.version)
         self.write(vals)
         self.exception_ids.filtered(lambda e: e.state in ("new", "in_progress"))._resolve(
             self.env._("Resolved: the message was processed successfully.")
@@ -504,12 +563,7 @@ class PlantSyncMessage(models.Model):
             return self._fail(outcome, duration=duration, exc=exc)
         backend_vals = self.backend_id._circuit_record_failure()
         if self.attempts >= self.flow_id.max_retries:
-            outcome.human = self.env._(
-                "Gave up after %(attempts)s attempts: %(error)s",
-                attempts=self.attempts,
-                error=outcome.human,
-            )
-            return self._fail(outcome, duration=duration, exc=exc)
+            return self._fail(outcome, duration=duration, exc=exc, exhausted=True)
         seconds = int(outcome.retry_after) if outcome.retry_after else None
         vals = {
             "attempts": self.attempts,
@@ -553,45 +607,45 @@ class PlantSyncMessage(models.Model):
 
         cr.postrollback.add(replay)
 
-    def _fail(self, outcome, duration=None, exc=None):
+    def _fail(self, outcome, duration=None, exc=None, exhausted=False):
+        """Failed + the open exception, in the words of whoever fixes it (see
+        ``plant.sync.exception._explain``); the library's text is the technical detail."""
+        info = self.env["plant.sync.exception"]._explain(
+            exc, message=self, outcome=outcome, exhausted=exhausted, attempts=self.attempts
+        )
+        secrets = self.backend_id._secret_values()
+        human = redact(info["human"], secrets)
+        technical = redact(info["technical"], secrets)
         vals = {
             "state": "failed",
-            "error_category": outcome.category
-            if outcome.category in dict(self._fields["error_category"].selection)
-            else "technical",
-            "error_human": outcome.human,
-            "error_technical": outcome.technical,
+            "error_category": info["category"],
+            "error_human": human,
+            "error_technical": technical,
             "next_retry_date": False,
         }
         if duration is not None:
             vals["duration_ms"] = duration
         self.write(vals)
-        extra = {}
+        extra = {"owner_group": info["owner_group"], "kind": info["kind"], "fix": info["fix"]}
         if isinstance(exc, PlantSyncBusinessError):
-            extra = {
-                "amount": exc.amount,
-                "currency": exc.currency,
-                "owner_group": exc.owner_group,
-            }
+            extra.update(amount=exc.amount, currency=exc.currency)
         elif exc is not None and getattr(exc, "payload", None) and isinstance(exc.payload, dict):
             vals_payload = exc.payload
-            extra = {k: vals_payload.get(k) for k in ("amount", "currency") if vals_payload.get(k)}
+            extra.update(
+                {k: vals_payload.get(k) for k in ("amount", "currency") if vals_payload.get(k)}
+            )
         self.env["plant.sync.exception"]._raise_for_message(
             self,
             category=vals["error_category"],
-            human=outcome.human,
-            technical=outcome.technical,
+            human=human,
+            technical=technical,
             **extra,
         )
-        return f"failed: {outcome.human}"
+        return f"failed: {human}"
 
     def _hold(self, exc):
-        reason = self.env._(
-            "Missing %(direction)s mapping of type '%(type)s' for value '%(value)s'",
-            direction=exc.direction,
-            type=exc.mapping_type,
-            value=exc.value,
-        )
+        info = self.env["plant.sync.exception"]._explain(exc, message=self)
+        reason = info["human"]
         self.write(
             {
                 "state": "held",
@@ -602,11 +656,17 @@ class PlantSyncMessage(models.Model):
                 "hold_reason": reason,
                 "error_category": "mapping",
                 "error_human": reason,
-                "error_technical": str(exc),
+                "error_technical": info["technical"],
             }
         )
         self.env["plant.sync.exception"]._raise_for_message(
-            self, category="mapping", human=reason, technical=str(exc), owner_group="admin"
+            self,
+            category="mapping",
+            human=reason,
+            technical=info["technical"],
+            owner_group="admin",
+            kind=info["kind"],
+            fix=info["fix"],
         )
         return f"held: {reason}"
 
@@ -630,6 +690,16 @@ class PlantSyncMessage(models.Model):
     # user actions
     # ---------------------------------------------------------------------------------------
     def action_retry(self):
+        """Button: send the messages again (integration administrators: write access)."""
+        self.check_access("write")
+        return self.sudo()._retry()
+
+    def action_cancel(self, reason=None):
+        """Button: cancel the messages (integration administrators: write access)."""
+        self.check_access("write")
+        return self.sudo()._cancel(reason)
+
+    def _retry(self):
         """Send failed / held / cancelled / stuck pending messages again (fresh attempts)."""
         messages = self.sudo().filtered(lambda m: m.state in ("failed", "held", "pending"))
         messages.write(
@@ -649,7 +719,7 @@ class PlantSyncMessage(models.Model):
         messages._schedule()
         return True
 
-    def action_cancel(self, reason=None):
+    def _cancel(self, reason=None):
         messages = self.sudo().filtered(lambda m: m.state in ("pending", "held", "failed"))
         messages.write({"state": "cancelled"})
         messages.exception_ids.filtered(lambda e: e.state in ("new", "in_progress"))._cancel(
@@ -659,7 +729,8 @@ class PlantSyncMessage(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
-        if not self.record():
+        self.check_access("read")
+        if not self._record():
             raise UserError(self.env._("This message is not about an existing record."))
         return {
             "type": "ir.actions.act_window",
@@ -670,6 +741,7 @@ class PlantSyncMessage(models.Model):
 
     def action_open_job(self):
         self.ensure_one()
+        self.check_access("read")
         if not self.job_id:
             raise UserError(self.env._("No job is linked to this message any more."))
         return {
@@ -679,7 +751,20 @@ class PlantSyncMessage(models.Model):
             "view_mode": "form",
         }
 
-    def related_action_open_message(self):
+    def action_fix_hold(self):
+        """Button of a held message: the mapping form of its open exception, with the missing
+        value filled in (``plant.sync.exception.action_fix``); saving it releases every
+        message held for that value. Integration administrators (who maintain mappings)."""
+        self.ensure_one()
+        self.check_access("read")
+        if not self.env.user.has_group(ADMIN):
+            raise AccessError(self.env._("Only integration administrators maintain mappings."))
+        exception = self.exception_ids.filtered(lambda e: e.state in ("new", "in_progress"))[:1]
+        if self.state != "held" or not exception:
+            raise UserError(self.env._("This message does not wait for a mapping."))
+        return exception.action_fix()
+
+    def _related_action_open_message(self):
         """queue_job related action: open the message (from there, its record)."""
         self.ensure_one()
         return {

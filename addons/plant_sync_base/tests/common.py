@@ -8,6 +8,7 @@ the tests run: they are patched in, production code has no test kinds.
 """
 
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
@@ -15,11 +16,25 @@ from unittest.mock import patch
 import requests
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tools import config
 
+from plant_sync.crypto import ENV_VAR, generate_key
 from plant_sync.errors import ServiceUnavailable, ValidationError
+
+from ..tools import CONFIG_KEY
 
 TEST_FLOW = "test_push"
 HANDLER = f"_plant_sync_run_{TEST_FLOW}"
+
+
+def provide_encryption_keys(cls):
+    """Give a test class the encryption keys its secrets need, whatever the caller's environment
+    (OCA's CI and runbot run tests without PLANT_SYNC_ENCRYPTION_KEYS): the keys this server is
+    configured with, else a key made for the class. The configuration option is set for the
+    class's duration and restored after it; production code still reads the keys only from the
+    configuration file or the environment."""
+    keys = config.get(CONFIG_KEY) or os.environ.get(ENV_VAR) or generate_key()
+    cls.startClassPatcher(patch.dict(config.options, {CONFIG_KEY: keys}))
 
 
 class FakeRemote:
@@ -91,10 +106,10 @@ def test_push_handler(message):
     """The flow handler of the test flow, written like a real one: map values (a missing
     mapping holds the message), call the remote with the correlation id and the idempotency key,
     classify the answer, return the response and the external id to bind."""
-    payload = message.get_payload()
+    payload = message._get_payload()
     backend = message.backend_id
     if "status" in payload:
-        payload["status"] = message.env["plant.sync.mapping"].to_external(
+        payload["status"] = message.env["plant.sync.mapping"]._to_external(
             backend, "status", payload["status"]
         )
     response = requests.post(
@@ -123,6 +138,7 @@ class PlantSyncCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        provide_encryption_keys(cls)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.remote = FakeRemote().start()
         cls.addClassCleanup(cls.remote.stop)
@@ -184,7 +200,7 @@ class PlantSyncCase(TransactionCase):
     # helpers ----------------------------------------------------------------------------------
     def enqueue(self, record=None, payload=None, key=("op", 1), **kwargs):
         kwargs.setdefault("backend", self.backend)
-        return self.env["plant.sync.message"].enqueue(
+        return self.env["plant.sync.message"]._enqueue(
             TEST_FLOW,
             record if record is not None else self.record,
             payload if payload is not None else {"description": "Pump P-101 leaking"},

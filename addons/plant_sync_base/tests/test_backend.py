@@ -64,7 +64,7 @@ class TestBackend(PlantSyncCase):
             patch.object(Backend, "_sap_rfc_connection_factory", factory),
             patch.object(Backend, "_sap_connection_overrides", lambda self, t: {"backoff": 0.01}),
         ):
-            service = backend.client()
+            service = backend._client()
             try:
                 self.assertEqual(service.transport, "rfc")
                 self.assertEqual(service.config.backoff, 0.01)
@@ -91,12 +91,12 @@ class TestBackend(PlantSyncCase):
         self.assertTrue(backend)
 
     def test_bindings_unique_per_external_id_and_per_record(self):
-        self.backend.bind(self.record, "4000001")
-        self.backend.bind(self.record, "4000002", "2")  # rebinding updates
-        self.assertEqual(self.backend.external_id_for(self.record), "4000002")
+        self.backend._bind(self.record, "4000001")
+        self.backend._bind(self.record, "4000002", "2")  # rebinding updates
+        self.assertEqual(self.backend._external_id_for(self.record), "4000002")
         with self.assertRaises(ValidationError):
-            self.backend.bind(self.other_record, "4000002")
-        self.assertFalse(self.backend.record_for("res.partner", "4000001"))
+            self.backend._bind(self.other_record, "4000002")
+        self.assertFalse(self.backend._record_for("res.partner", "4000001"))
         self.assertEqual(
             self.env["plant.sync.binding"].search_count([("backend_id", "=", self.backend.id)]),
             1,

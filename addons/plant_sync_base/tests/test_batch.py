@@ -6,7 +6,7 @@ from odoo import fields
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import tagged
 
-from ..tools import IMPORT_CONTEXT_KEY, BatchPage
+from ..tools import BatchPage, import_flag
 from .common import TEST_FLOW, PlantSyncCase
 
 PAGES = {
@@ -38,8 +38,8 @@ class TestBatchFlows(PlantSyncCase):
             return PAGES[page_token]
 
         def run_inbound(message):
-            cls.inbound_contexts.append(message.env.context.get(IMPORT_CONTEXT_KEY))
-            return {"applied": message.get_payload()["equipment"]}
+            cls.inbound_contexts.append(import_flag(message.env))
+            return {"applied": message._get_payload()["equipment"]}
 
         cls.inbound_contexts = []
         Flow = type(cls.env["plant.sync.flow"])
@@ -79,7 +79,7 @@ class TestBatchFlows(PlantSyncCase):
         self.assertEqual(set(messages.mapped("state")), {"done"})
         # inbound handlers run in import context: what they write is not exported back
         self.assertEqual(self.inbound_contexts, [self.backend.id, self.backend.id])
-        self.assertEqual(sorted(m.get_response()["applied"] for m in messages), ["E1", "E2"])
+        self.assertEqual(sorted(m._get_response()["applied"] for m in messages), ["E1", "E2"])
         self.assertEqual(self.remote.call_count, 0)
 
 
@@ -94,13 +94,13 @@ class TestBatchPullEnqueuingItself(PlantSyncCase):
 
         def pull(flow, since, token, page_token):
             for page in ("rows-1", "rows-2"):
-                self.env["plant.sync.message"].enqueue(
+                self.env["plant.sync.message"]._enqueue(
                     flow, None, {"equipment": page}, key_parts=(page,), direction="inbound"
                 )
             return BatchPage(watermark_token="done")
 
         def run_inbound(message):
-            applied.append(message.get_payload()["equipment"])
+            applied.append(message._get_payload()["equipment"])
             return {"applied": applied[-1]}
 
         Flow = type(self.env["plant.sync.flow"])
@@ -146,6 +146,6 @@ class TestRetention(PlantSyncCase):
             trap.perform_enqueued_jobs()
         self.assertTrue(message.request_payload.startswith("fernet:"))
         self.assertNotIn("confidential", message.request_payload)
-        self.assertEqual(message.get_payload()["description"], "confidential")
+        self.assertEqual(message._get_payload()["description"], "confidential")
         self.assertIn("confidential", message.with_user(self.admin).request_payload_display)
         self.assertNotIn("confidential", message.with_user(self.planner).request_payload_display)

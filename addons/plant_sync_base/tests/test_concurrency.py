@@ -71,7 +71,7 @@ class TestConcurrentEnqueue(BaseCase):
 
         def enqueue(env):
             record = env["res.partner"].browse(self.record_id)
-            return env["plant.sync.message"].enqueue(
+            return env["plant.sync.message"]._enqueue(
                 TEST_FLOW,
                 record,
                 {"description": "same effect"},
@@ -132,7 +132,7 @@ class TestConcurrentEnqueue(BaseCase):
         self.remote.script(503)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            message = env["plant.sync.message"].enqueue(
+            message = env["plant.sync.message"]._enqueue(
                 TEST_FLOW,
                 env["res.partner"].browse(self.record_id),
                 {"description": "replayed"},

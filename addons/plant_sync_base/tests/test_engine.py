@@ -31,12 +31,12 @@ class TestEngine(PlantSyncCase):
         self.assertEqual(call["headers"]["Idempotency-Key"], message.idempotency_key)
         # secrets never stored in the payload log
         self.assertNotIn("hunter22", message.request_payload)
-        self.assertEqual(message.get_payload()["password"], "***")
-        self.assertEqual(message.get_response()["id"], "EXT-1")
+        self.assertEqual(message._get_payload()["password"], "***")
+        self.assertEqual(message._get_response()["id"], "EXT-1")
         # the record is bound to the external document
-        self.assertEqual(self.backend.external_id_for(self.record), "EXT-1")
-        self.assertEqual(self.backend.record_for("res.partner", "EXT-1"), self.record)
-        binding = self.env["plant.sync.binding"].binding_for(self.backend, self.record)
+        self.assertEqual(self.backend._external_id_for(self.record), "EXT-1")
+        self.assertEqual(self.backend._record_for("res.partner", "EXT-1"), self.record)
+        binding = self.env["plant.sync.binding"]._binding_for(self.backend, self.record)
         self.assertEqual(binding.external_version, 'W/"1"')
 
     def test_duplicate_enqueue_same_key_creates_one_message_one_call(self):
@@ -113,7 +113,7 @@ class TestEngine(PlantSyncCase):
             job.perform()  # last attempt: the engine gives up without raising
         self.assertEqual(message.state, "failed")
         self.assertEqual(message.attempts, 3)
-        self.assertIn("Gave up after 3 attempts", message.error_human)
+        self.assertIn("could not be reached after 3 attempts", message.error_human)
         exception = self.open_exceptions(message)
         self.assertEqual(len(exception), 1)
         self.assertEqual(exception.category, "technical")
@@ -188,8 +188,8 @@ class TestEngine(PlantSyncCase):
         with trap_jobs() as trap:
             messages = (
                 self.env["plant.sync.message"]
-                .with_context(**self.backend.import_context())
-                .enqueue("test_push", self.record, {"x": 1}, ("echo",), backend=self.backend)
+                .with_context(**self.backend._import_context())
+                ._enqueue("test_push", self.record, {"x": 1}, ("echo",), backend=self.backend)
             )
             trap.assert_jobs_count(0)
         self.assertFalse(messages)
@@ -209,7 +209,7 @@ class TestEngine(PlantSyncCase):
             message = (
                 self.env["plant.sync.message"]
                 .with_user(self.technician)
-                .enqueue(
+                ._enqueue(
                     "test_push",
                     self.record.with_user(self.technician),
                     {"d": 1},
@@ -234,7 +234,7 @@ class TestEngine(PlantSyncCase):
             newer_job.perform()
         self.assertEqual(older.state, "done")
         self.assertEqual(newer.state, "done")
-        self.assertEqual([c["body"] for c in self.remote.calls], [older.get_payload()] * 2)
+        self.assertEqual([c["body"] for c in self.remote.calls], [older._get_payload()] * 2)
 
     def test_missing_handler_fails_with_exception(self):
         Message = type(self.env["plant.sync.message"])
@@ -242,7 +242,7 @@ class TestEngine(PlantSyncCase):
             message = self.enqueue()
             trap.perform_enqueued_jobs()
         self.assertEqual(message.state, "failed")
-        self.assertIn("No handler", message.error_human)
+        self.assertIn("has no handler in this database", message.error_human)
         self.assertEqual(len(self.open_exceptions(message)), 1)
         self.assertEqual(self.remote.call_count, 0)
 

@@ -16,8 +16,7 @@ class TestMapping(PlantSyncCase):
         self.assertEqual(message.state, "held")
         self.assertEqual(message.hold_mapping_type, "status")
         self.assertEqual(message.hold_value, "in_progress")
-        self.assertIn("status", message.hold_reason)
-        self.assertIn("in_progress", message.hold_reason)
+        self.assertIn("Status 'in_progress' has no SAP Status", message.hold_reason)
         self.assertEqual(message.attempts, 0, "a hold is not a delivery attempt")
         self.assertEqual(self.remote.call_count, 0)
         exception = self.open_exceptions(message)
@@ -84,8 +83,8 @@ class TestMapping(PlantSyncCase):
                 "direction": "outbound",
             }
         )
-        self.assertEqual(Mapping.to_external(self.backend, "priority", "2"), "1")
-        self.assertEqual(Mapping.to_odoo(self.backend, "priority", "1"), "3")
+        self.assertEqual(Mapping._to_external(self.backend, "priority", "2"), "1")
+        self.assertEqual(Mapping._to_odoo(self.backend, "priority", "1"), "3")
 
     def test_record_mapping_and_backend_specific_wins(self):
         Mapping = self.env["plant.sync.mapping"]
@@ -97,7 +96,7 @@ class TestMapping(PlantSyncCase):
                 "external_value": "G1",
             }
         )
-        self.assertEqual(Mapping.to_external(self.backend, "technician", user), "G1")
+        self.assertEqual(Mapping._to_external(self.backend, "technician", user), "G1")
         Mapping.create(
             {
                 "backend_id": self.backend.id,
@@ -106,9 +105,9 @@ class TestMapping(PlantSyncCase):
                 "external_value": "00001234",
             }
         )
-        self.assertEqual(Mapping.to_external(self.backend, "technician", user), "00001234")
-        self.assertEqual(Mapping.to_odoo(self.backend, "technician", "00001234"), user)
+        self.assertEqual(Mapping._to_external(self.backend, "technician", user), "00001234")
+        self.assertEqual(Mapping._to_odoo(self.backend, "technician", "00001234"), user)
         with self.assertRaises(MissingMapping) as caught:
-            Mapping.to_odoo(self.backend, "technician", "99999999")
+            Mapping._to_odoo(self.backend, "technician", "99999999")
         self.assertEqual(caught.exception.direction, "inbound")
-        self.assertEqual(Mapping.to_odoo(self.backend, "technician", "99999999", default=""), "")
+        self.assertEqual(Mapping._to_odoo(self.backend, "technician", "99999999", default=""), "")

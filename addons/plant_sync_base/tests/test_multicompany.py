@@ -21,7 +21,7 @@ class TestMultiCompany(PlantSyncCase):
         )
         cls.remote.script(400)
         with trap_jobs() as trap:
-            cls.message = cls.env["plant.sync.message"].enqueue(
+            cls.message = cls.env["plant.sync.message"]._enqueue(
                 "test_push", cls.record, {"d": 1}, ("mc",), backend=cls.backend
             )
             trap.perform_enqueued_jobs()
@@ -50,7 +50,7 @@ class TestMultiCompany(PlantSyncCase):
             {"name": "B order", "company_id": self.company_b.id}
         )
         with trap_jobs() as trap:
-            messages = self.env["plant.sync.message"].enqueue(
+            messages = self.env["plant.sync.message"]._enqueue(
                 "test_push", record_b, {}, ("b",), backend=self.backend
             )
             trap.assert_jobs_count(0)

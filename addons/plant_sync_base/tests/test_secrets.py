@@ -2,12 +2,14 @@
 import os
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests.common import tagged
+from odoo.tools import config
 
 from plant_sync.crypto import ENV_VAR, generate_key
+from plant_sync.errors import ConfigurationError
 
-from ..tools import secret_box
+from ..tools import CONFIG_KEY, encryption_keys, secret_box
 from .common import PlantSyncCase
 
 PLAINTEXT = "Sup3r-Secret-Pw"
@@ -62,16 +64,29 @@ class TestSecrets(PlantSyncCase):
     def test_rotation_reencrypts_with_newest_key(self):
         old = self._column()
         new_key = generate_key()
-        keys = f"{new_key},{os.environ[ENV_VAR]}"
-        with patch.dict(os.environ, {ENV_VAR: keys}):
+        keys = ",".join([new_key, *encryption_keys()])
+        with patch.dict(config.options, {CONFIG_KEY: keys}):
             count = self.env["plant.sync.backend"].with_user(self.admin)._rotate_secrets()
             self.assertGreaterEqual(count, 1)
             rotated = self._column()
             self.assertNotEqual(rotated, old)
             self.assertEqual(self.backend._get_secret("password"), PLAINTEXT)
         # only the new key can read it now
-        with patch.dict(os.environ, {ENV_VAR: new_key}):
+        with patch.dict(config.options, {CONFIG_KEY: new_key}):
             self.assertEqual(secret_box().decrypt(rotated), PLAINTEXT)
+
+    def test_keys_come_only_from_the_configuration_or_the_environment(self):
+        """Tests bring their own key (common.provide_encryption_keys), production does not:
+        with neither the option nor the environment variable set, no secret can be stored."""
+        with (
+            patch.dict(config.options, {CONFIG_KEY: ""}),
+            patch.dict(os.environ, {ENV_VAR: ""}),
+        ):
+            self.assertEqual(encryption_keys(), [])
+            with self.assertRaises(ConfigurationError):
+                secret_box()
+            with self.assertRaises(UserError):
+                self.backend.with_user(self.admin).write({"api_key": "key-123456"})
 
     def test_test_connection_reports_failure_without_leaking_secret(self):
         # plant_sync.sap may not offer a client yet: the button still reports clearly

@@ -18,11 +18,13 @@ class PlantSyncExceptionCancel(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        self.check_access("write")
         exceptions = self.exception_ids.filtered(lambda e: e.state in ("new", "in_progress"))
         exceptions.check_access("write")
         reason = self.env._(
             "Cancelled by %(user)s: %(reason)s", user=self.env.user.name, reason=self.reason
         )
-        exceptions.message_id.action_cancel(reason)
+        exceptions = exceptions.sudo()
+        exceptions.message_id._cancel(reason)
         exceptions._cancel(reason)
         return {"type": "ir.actions.act_window_close"}

@@ -1,10 +1,12 @@
 from . import (
     maintenance_equipment,
     maintenance_request,
+    maintenance_request_part,
     plant_sync_backend,
     plant_sync_flow,
     plant_sync_mapping,
     plant_sync_message,
+    plant_sync_period_blocker,
     product_product,
     product_template,
     purchase_order,

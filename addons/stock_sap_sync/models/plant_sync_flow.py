@@ -103,7 +103,7 @@ class PlantSyncFlow(models.Model):
         totals = {"created": 0, "updated": 0, "skipped": 0, "invalid": 0, "out_of_scope": 0}
         watermark = since.replace(tzinfo=timezone.utc) if since else None
         with library_errors():
-            client = backend.client()
+            client = backend._client()
             # one mapped plant: SAP returns only its materials, valued at that plant; several:
             # every material comes, those of no mapped plant are left out below
             scope = {"plant": next(iter(plants))} if len(plants) == 1 else {}
@@ -195,7 +195,7 @@ class PlantSyncFlow(models.Model):
         items = []
         watermark = since.replace(tzinfo=timezone.utc) if since else None
         with library_errors():
-            client = backend.client()
+            client = backend._client()
             try:
                 for page in client.iter_purchase_order_changes(watermark):
                     numbers = {

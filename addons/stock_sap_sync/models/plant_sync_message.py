@@ -7,7 +7,7 @@ class PlantSyncMessage(models.Model):
     _inherit = "plant.sync.message"
 
     def _stock_sap_record(self):
-        record = self.record()
+        record = self._record()
         if not record:
             raise PlantSyncBusinessError(
                 self.env._("The Odoo record of this message no longer exists."),
@@ -23,7 +23,7 @@ class PlantSyncMessage(models.Model):
         return self._stock_sap_record()._stock_sap_post(self)
 
     def _plant_sync_run_sap_purchase_order(self):
-        return self._stock_sap_record()._stock_sap_apply_po(self.get_payload())
+        return self._stock_sap_record()._stock_sap_apply_po(self._get_payload())
 
     def _plant_sync_run_sap_service_confirmation(self):
         return self._stock_sap_record()._stock_sap_post(self)

@@ -28,7 +28,7 @@ class ProductProduct(models.Model):
         stats = {"created": 0, "updated": 0, "skipped": 0, "invalid": 0}
         Binding = self.env["plant.sync.binding"].sudo()
         Product = self.sudo().with_context(
-            backend.import_context(), tracking_disable=True, mail_create_nolog=True
+            backend._import_context(), tracking_disable=True, mail_create_nolog=True
         )
         by_number = {}
         for material in materials:
@@ -110,7 +110,7 @@ class ProductProduct(models.Model):
         uoms = caches.setdefault("uom", {})
         unit = (material.base_unit or "").strip()
         if unit not in uoms:
-            uom = Mapping.to_odoo(backend, "uom", unit, default=False) if unit else False
+            uom = Mapping._to_odoo(backend, "uom", unit, default=False) if unit else False
             uoms[unit] = uom
             if not uom:
                 self._stock_sap_report_unmapped_unit(backend, unit, material.number)
@@ -151,7 +151,7 @@ class ProductProduct(models.Model):
             ]
         ):
             return
-        Exception_.report(
+        Exception_._report(
             human,
             category="mapping",
             owner_group="admin",
@@ -169,7 +169,7 @@ class ProductProduct(models.Model):
             return categories[group]
         Category = self.env["product.category"].sudo()
         category = (
-            self.env["plant.sync.mapping"].to_odoo(backend, "material_group", group, default=False)
+            self.env["plant.sync.mapping"]._to_odoo(backend, "material_group", group, default=False)
             if group
             else False
         )

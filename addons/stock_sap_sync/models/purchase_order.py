@@ -26,6 +26,7 @@ class PurchaseOrder(models.Model):
 
     def action_view_service_confirmations(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "stock_sap_sync.action_purchase_service_confirmation"
         )

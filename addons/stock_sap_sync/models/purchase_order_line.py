@@ -24,11 +24,23 @@ class PurchaseOrderLine(models.Model):
 
     @api.depends("order_id.order_line", "display_type")
     def _compute_sap_po_item(self):
+        """Number item lines 00010, 00020... in their order on the purchase order, like SAP.
+
+        Items already set (by SAP or earlier) are kept and never reused: a line without an item
+        gets the next free one. Also runs in the purchase order form's onchange, where lines are
+        new records whose ids (NewId) cannot be compared: saved lines sort by their database id,
+        new ones after them in the order of the form.
+        """
         for order in self.order_id:
-            lines = order.order_line.filtered(lambda line: not line.display_type)
-            for index, line in enumerate(lines.sorted(lambda li: (li.sequence, li.id)), 1):
-                if not line.sap_po_item:
-                    line.sap_po_item = f"{index * 10:05d}"
+            lines = order.order_line.filtered(lambda li: not li.display_type)
+            items = [int(li.sap_po_item) for li in lines if (li.sap_po_item or "").isdigit()]
+            next_item = max(items, default=0) // 10 * 10 + 10
+            for line in lines.filtered(lambda li: not li.sap_po_item).sorted(
+                lambda li: (li.sequence, not li._origin.id, li._origin.id or 0)
+            ):
+                if line in self:
+                    line.sap_po_item = f"{next_item:05d}"
+                next_item += 10
 
     @api.depends("service_confirmation_ids.state", "service_confirmation_ids.quantity")
     def _compute_qty_service_confirmed(self):

@@ -204,10 +204,17 @@ class PurchaseServiceConfirmation(models.Model):
                 "approved_by": confirmation.approved_by_id.login,
             }
             for flow in Flow._find(FLOW_SERVICE_CONFIRMATION, company=confirmation.company_id):
-                messages = Message.enqueue(flow, confirmation, payload, ("svc", confirmation.id))
+                messages = Message._enqueue(flow, confirmation, payload, ("svc", confirmation.id))
                 if messages:
                     confirmation.sudo().sap_message_id = messages[0]
                     break
+
+    def _plant_sync_accounting_values(self, backend):
+        """Service date and the request's SAP cost center, for the exception queue."""
+        self.ensure_one()
+        request = self.maintenance_request_id
+        cost_center = request.sap_cost_center if "sap_cost_center" in request._fields else False
+        return {"date": self.date, "cost_center": cost_center}
 
     # ---------------------------------------------------------------------------------------
     # flow handler: goods receipt 101 of the service against the SAP purchase order item
@@ -226,7 +233,7 @@ class PurchaseServiceConfirmation(models.Model):
             )
         backend = message.backend_id
         order, line = self.order_id, self.purchase_line_id
-        material = backend.external_id_for(line.product_id)
+        material = backend._external_id_for(line.product_id)
         if not order.sap_po_number or not material:
             raise PlantSyncBusinessError(
                 self.env._(
@@ -242,7 +249,7 @@ class PurchaseServiceConfirmation(models.Model):
         location = order.picking_type_id.default_location_dest_id
         plant, sloc = location_plant_sloc(backend, location)
         sap_uom = line.product_id.sap_base_uom_id or line.product_uom
-        unit = self.env["plant.sync.mapping"].to_external(backend, "uom", sap_uom)
+        unit = self.env["plant.sync.mapping"]._to_external(backend, "uom", sap_uom)
         quantity = line.product_uom._compute_quantity(self.quantity, sap_uom)
         item = GoodsMovementItem(
             material=material,
@@ -254,7 +261,7 @@ class PurchaseServiceConfirmation(models.Model):
             purchase_order=order.sap_po_number,
             purchase_order_item=line.sap_po_item,
         )
-        client = backend.client()
+        client = backend._client()
         try:
             result = client.post_goods_movement(
                 GoodsMovementCreate(items=[item], posting_date=self.date),

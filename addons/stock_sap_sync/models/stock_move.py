@@ -3,7 +3,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.addons.plant_sync_base.exceptions import MissingMapping, PlantSyncBusinessError
-from odoo.addons.plant_sync_base.tools import HandlerResult
+from odoo.addons.plant_sync_base.tools import HandlerResult, check_engine_fields
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from plant_sync.sap.ops.goods_movement import GoodsMovementCreate, GoodsMovementItem
@@ -21,6 +21,20 @@ SAP_STATES = [
     ("cancelled", "Cancelled"),
     ("reversed", "Reversed"),
 ]
+#: what the SAP posting of a move is and became: written by the trigger, the storno button and
+#: the flow handler only (a forged message link would keep a consumption out of SAP)
+SAP_MOVE_FIELDS = frozenset(
+    {
+        "sap_movement_kind",
+        "sap_order_number",
+        "sap_movement_type",
+        "sap_material_document",
+        "sap_material_document_year",
+        "sap_message_id",
+        "sap_reversal",
+        "sap_requisition_id",
+    }
+)
 MESSAGE_TO_SAP_STATE = {
     "pending": "pending",
     "sent": "pending",
@@ -92,6 +106,16 @@ class StockMove(models.Model):
                 state = "reversed"
             move.sap_state = state
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, vals, SAP_MOVE_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_engine_fields(self, vals, SAP_MOVE_FIELDS)
+        return super().write(vals)
+
     # ---------------------------------------------------------------------------------------
     # trigger: a done consumption move is posted to SAP
     # ---------------------------------------------------------------------------------------
@@ -118,7 +142,9 @@ class StockMove(models.Model):
 
     def _stock_sap_is_critical(self):
         self.ensure_one()
-        equipment = self.maintenance_request_id.equipment_id
+        # the technician booking the parts may not follow the request's equipment (Odoo shows
+        # plain maintenance users their followed equipment only): the flag is read for him
+        equipment = self.maintenance_request_id.sudo().equipment_id
         return bool(self.product_id.sap_critical or equipment.sap_critical)
 
     def _stock_sap_enqueue(self):
@@ -150,7 +176,7 @@ class StockMove(models.Model):
                     origin_message.state == "pending" and not origin_message.attempts
                 ):
                     # never reached SAP: withdraw it instead of posting and reversing
-                    origin_message.action_cancel(
+                    origin_message.sudo()._cancel(
                         self.env._("Consumption reversed in Odoo before it was posted.")
                     )
                     continue
@@ -170,7 +196,7 @@ class StockMove(models.Model):
                 plant, _sloc = location_plant_sloc(
                     flow.backend_id, move._stock_sap_stock_location(), raise_missing=False
                 )
-                messages = Message.enqueue(flow, move, payload, key, plant=plant or None)
+                messages = Message._enqueue(flow, move, payload, key, plant=plant or None)
                 if critical and flow.mode == "batch":
                     messages.sudo().filtered(
                         lambda m: m.state == "pending" and not m.job_uuid
@@ -188,7 +214,7 @@ class StockMove(models.Model):
             return self._stock_sap_post_reversal(message)
         item = self._stock_sap_goods_movement_item(backend)
         data = GoodsMovementCreate(items=[item], posting_date=fields.Date.to_date(self.date))
-        client = backend.client()
+        client = backend._client()
         try:
             result = client.post_goods_movement(data, idempotency_key=message.idempotency_key)
         finally:
@@ -220,7 +246,7 @@ class StockMove(models.Model):
     def _stock_sap_goods_movement_item(self, backend):
         self.ensure_one()
         product = self.product_id
-        material = backend.external_id_for(product)
+        material = backend._external_id_for(product)
         if not material:
             raise PlantSyncBusinessError(
                 self.env._(
@@ -234,7 +260,7 @@ class StockMove(models.Model):
             )
         plant, sloc = location_plant_sloc(backend, self._stock_sap_stock_location())
         sap_uom = product.sap_base_uom_id or product.uom_id
-        unit = self.env["plant.sync.mapping"].to_external(backend, "uom", sap_uom)
+        unit = self.env["plant.sync.mapping"]._to_external(backend, "uom", sap_uom)
         quantity = self.product_uom._compute_quantity(
             self.quantity, sap_uom, rounding_method="HALF-UP"
         )
@@ -273,10 +299,23 @@ class StockMove(models.Model):
         candidates = [r for r in (request.equipment_id, request.maintenance_team_id) if r]
         candidates.append(consumption)
         for record in candidates:
-            value = Mapping.to_external(backend, "cost_center", record, default="")
+            value = Mapping._to_external(backend, "cost_center", record, default="")
             if value:
                 return value
         raise MissingMapping("cost_center", candidates[0], "outbound", backend.id)
+
+    def _plant_sync_accounting_values(self, backend):
+        """Document date and cost center of the move for the exception queue (finance
+        filters on them): the move's date; the request's SAP cost center, else the mapped
+        one (none while the mapping is missing)."""
+        self.ensure_one()
+        cost_center = False
+        if backend and self.sap_movement_kind:
+            try:
+                cost_center = self._stock_sap_cost_center(backend)
+            except MissingMapping:
+                cost_center = False
+        return {"date": self.date, "cost_center": cost_center}
 
     def _stock_sap_post_reversal(self, message):
         """Reverse the material document of the original goods issue, exactly once: the
@@ -292,7 +331,7 @@ class StockMove(models.Model):
                 seconds=30,
                 ignore_retry=True,
             )
-        client = backend.client()
+        client = backend._client()
         try:
             number, year = origin.sap_material_document, origin.sap_material_document_year
             if not number and origin_message:

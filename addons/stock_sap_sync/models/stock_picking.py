@@ -62,6 +62,7 @@ class StockPicking(models.Model):
         """Storno of a consumption booked by mistake: return every part to where it came from
         and reverse the SAP material document (once) instead of posting a 262/202."""
         self.ensure_one()
+        self.check_access("write")
         if not self.sap_reversible:
             raise UserError(self.env._("This transfer has no consumption left to reverse."))
         moves = self.move_ids.filtered(
@@ -85,7 +86,7 @@ class StockPicking(models.Model):
             for move in moves
         ]
         returned = wizard._create_return()
-        returned.move_ids.write({"sap_reversal": True})
+        returned.move_ids.sudo().write({"sap_reversal": True})
         for move in returned.move_ids:
             move.quantity = move.product_uom_qty
         returned.move_ids.picked = True

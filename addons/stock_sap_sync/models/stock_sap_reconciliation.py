@@ -3,6 +3,8 @@ import logging
 import time
 
 from odoo import api, fields, models
+from odoo.addons.plant_sync_base.exceptions import MissingConfiguration
+from odoo.addons.plant_sync_base.tools import check_engine_fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -11,6 +13,21 @@ from ..tools import FLOW_RECONCILIATION, location_plant_sloc
 _logger = logging.getLogger(__name__)
 
 SAP_TABLE = "stock_sap_recon_sap"
+#: the outcome of a run: written by the run only (superuser mode)
+RESULT_FIELDS = frozenset(
+    {
+        "state",
+        "date",
+        "positions_sap",
+        "positions_compared",
+        "difference_count",
+        "exception_count",
+        "total_value",
+        "total_abs_value",
+        "duration",
+        "line_ids",
+    }
+)
 CMP_TABLE = "stock_sap_recon_cmp"
 
 
@@ -82,6 +99,8 @@ class StockSapReconciliation(models.Model):
     def create(self, vals_list):
         Flow = self.env["plant.sync.flow"]
         for vals in vals_list:
+            draft = vals.get("state", "draft") == "draft"
+            check_engine_fields(self, set(vals) - {"state"} if draft else vals, RESULT_FIELDS)
             if vals.get("name", "/") == "/":
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("stock.sap.reconciliation") or "/"
@@ -96,11 +115,18 @@ class StockSapReconciliation(models.Model):
                     vals[field] = flow[source]
         return super().create(vals_list)
 
+    def write(self, vals):
+        check_engine_fields(self, vals, RESULT_FIELDS)
+        return super().write(vals)
+
     # ---------------------------------------------------------------------------------------
     # actions
     # ---------------------------------------------------------------------------------------
     def action_run(self):
-        """Run in the background (queue_job): 100k positions take longer than a request."""
+        """Run in the background (queue_job): 100k positions take longer than a request.
+        Finance and integration administrators (write access): the run reads SAP and raises
+        exceptions as superuser."""
+        self.check_access("write")
         for reconciliation in self:
             if reconciliation.state == "done":
                 raise UserError(self.env._("This reconciliation has already run."))
@@ -114,9 +140,13 @@ class StockSapReconciliation(models.Model):
         self.ensure_one()
         if self.state == "done":
             return "already done"
-        return self.sudo()._run()
+        try:
+            with self.env.cr.savepoint():
+                return self.sudo()._run()
+        except Exception as exc:  # noqa: BLE001 - a retry, or an exception with its fix
+            return self.flow_id.sudo()._pull_failed(exc, record=self)
 
-    def related_action_open_record(self):
+    def _related_action_open_record(self):
         """queue_job related action: open the reconciliation."""
         self.ensure_one()
         return {
@@ -128,6 +158,7 @@ class StockSapReconciliation(models.Model):
 
     def action_open_lines(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "stock_sap_sync.action_stock_sap_reconciliation_line"
         )
@@ -144,7 +175,23 @@ class StockSapReconciliation(models.Model):
         backend = self.backend_id
         locations = self.location_ids or self.flow_id._stock_sap_mapped_locations()
         if not locations:
-            raise UserError(self.env._("No stock location is mapped to an SAP storage location."))
+            raise MissingConfiguration(
+                self.env._(
+                    "No stock location is mapped to an SAP storage location, so there is nothing "
+                    "to reconcile — map the stores to compare (Storage Location / Stock Location "
+                    "mapping of %(backend)s, e.g. WH/Stock ↔ 1010/0001); the next run uses it.",
+                    backend=backend.display_name,
+                ),
+                fix={
+                    "kind": "mapping",
+                    "model": "plant.sync.mapping",
+                    "defaults": {
+                        "backend_id": backend.id,
+                        "mapping_type": "location",
+                        "direction": "both",
+                    },
+                },
+            )
         cr = self.env.cr
         self.env.flush_all()
         self.line_ids.unlink()
@@ -158,7 +205,7 @@ class StockSapReconciliation(models.Model):
         cr.execute(SQL("TRUNCATE %s", SQL.identifier(SAP_TABLE)))
         targets = []
         positions = 0
-        client = backend.client()
+        client = backend._client()
         try:
             for location in locations:
                 plant, sloc = location_plant_sloc(backend, location)
@@ -357,7 +404,7 @@ class StockSapReconciliation(models.Model):
         )
         currency = self.company_id.currency_id.name
         for line in lines:
-            exception = Exception_.report(
+            exception = Exception_._report(
                 self.env._(
                     "Stock difference %(material)s in %(plant)s/%(sloc)s: SAP %(sap)s, Odoo "
                     "%(odoo)s (difference %(diff)s, value %(value).2f %(currency)s)",
@@ -388,7 +435,7 @@ class StockSapReconciliation(models.Model):
                 )
             )
             amount = float(self.env.cr.fetchone()[0]) - sum(lines.mapped("abs_value"))
-            Exception_.report(
+            Exception_._report(
                 self.env._(
                     "%(count)s more stock differences above tolerance in reconciliation "
                     "%(name)s (value %(value).2f %(currency)s)",

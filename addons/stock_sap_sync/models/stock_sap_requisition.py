@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.plant_sync_base.exceptions import PlantSyncBusinessError
-from odoo.addons.plant_sync_base.tools import HandlerResult
-from odoo.exceptions import UserError
+from odoo.addons.plant_sync_base.tools import HandlerResult, check_engine_fields
+from odoo.exceptions import AccessError, UserError
 
 from plant_sync.sap.ops.purchasing import (
     PurchaseRequisitionCreate,
@@ -14,6 +14,40 @@ from plant_sync.sap.ops.purchasing import (
 from ..tools import FLOW_REQUISITION, decimal_qty, location_plant_sloc, naive_utc
 
 OPEN_STATES = ("to_send", "requested", "ordered")
+#: the workflow and the mirrored SAP requisition / purchase order: written by the buttons and
+#: the flow handlers only (superuser mode)
+SAP_FIELDS = frozenset(
+    {
+        "state",
+        "backend_id",
+        "sap_message_id",
+        "sap_pr_number",
+        "sap_pr_item",
+        "sap_po_number",
+        "sap_po_item",
+        "vendor_code",
+        "partner_id",
+        "po_date",
+        "po_changed_at",
+        "po_quantity",
+        "received_qty",
+        "open_qty",
+        "price_unit",
+        "currency_code",
+    }
+)
+#: what SAP is asked for: fixed once the requisition is sent (the handler reads the record)
+REQUEST_FIELDS = frozenset(
+    {
+        "product_id",
+        "product_qty",
+        "product_uom_id",
+        "location_id",
+        "date_required",
+        "urgency",
+        "company_id",
+    }
+)
 
 
 class StockSapRequisition(models.Model):
@@ -160,29 +194,45 @@ class StockSapRequisition(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            # a new requisition is a draft (the form sends its default state)
+            draft = vals.get("state", "draft") == "draft"
+            check_engine_fields(self, set(vals) - {"state"} if draft else vals, SAP_FIELDS)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("stock.sap.requisition") or "/"
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_engine_fields(self, vals, SAP_FIELDS)
+        if (
+            not self.env.su
+            and REQUEST_FIELDS & vals.keys()
+            and self.filtered(lambda r: r.state != "draft")
+        ):
+            raise AccessError(self.env._("A requisition sent to SAP cannot be changed."))
+        return super().write(vals)
 
     # ---------------------------------------------------------------------------------------
     # user actions
     # ---------------------------------------------------------------------------------------
     def action_submit(self):
         """Send to SAP: at once for breakdowns (or a real-time flow), else with the next batch."""
+        self.check_access("write")
         for requisition in self:
             if requisition.state != "draft":
                 raise UserError(self.env._("Only draft requisitions can be sent to SAP."))
-        self.write({"state": "to_send"})
+        self.sudo().write({"state": "to_send"})
         self._stock_sap_enqueue()
         return True
 
     def action_cancel(self):
+        self.check_access("write")
         for requisition in self:
             if requisition.state not in ("draft", "to_send"):
                 raise UserError(self.env._("A requisition SAP has received is cancelled in SAP."))
-            if requisition.sap_message_id.state in ("pending", "held", "failed"):
-                requisition.sap_message_id.action_cancel(self.env._("Requisition cancelled"))
-        self.write({"state": "cancel"})
+            message = requisition.sudo().sap_message_id
+            if message.state in ("pending", "held", "failed"):
+                message._cancel(self.env._("Requisition cancelled"))
+        self.sudo().write({"state": "cancel"})
         return True
 
     def _stock_sap_enqueue(self):
@@ -202,7 +252,7 @@ class StockSapRequisition(models.Model):
                 plant, _sloc = location_plant_sloc(
                     flow.backend_id, requisition.location_id, raise_missing=False
                 )
-                messages = Message.enqueue(
+                messages = Message._enqueue(
                     flow, requisition, payload, ("pr", requisition.id), plant=plant or None
                 )
                 if requisition.urgency == "breakdown" and flow.mode == "batch":
@@ -224,7 +274,7 @@ class StockSapRequisition(models.Model):
             return HandlerResult(response={"skipped": "requisition cancelled in Odoo"})
         backend = message.backend_id
         product = self.product_id
-        material = backend.external_id_for(product)
+        material = backend._external_id_for(product)
         if not material:
             raise PlantSyncBusinessError(
                 self.env._(
@@ -235,7 +285,7 @@ class StockSapRequisition(models.Model):
             )
         plant, sloc = location_plant_sloc(backend, self.location_id)
         sap_uom = product.sap_base_uom_id or product.uom_id
-        unit = self.env["plant.sync.mapping"].to_external(backend, "uom", sap_uom)
+        unit = self.env["plant.sync.mapping"]._to_external(backend, "uom", sap_uom)
         quantity = self.product_uom_id._compute_quantity(
             self.product_qty, sap_uom, rounding_method="HALF-UP"
         )
@@ -253,7 +303,7 @@ class StockSapRequisition(models.Model):
             ],
             description=self.name[:40],
         )
-        client = backend.client()
+        client = backend._client()
         try:
             result = client.create_purchase_requisition(
                 data, idempotency_key=message.idempotency_key
@@ -312,7 +362,7 @@ class StockSapRequisition(models.Model):
         )
         if changed and self.po_changed_at and changed < self.po_changed_at:
             return HandlerResult(response={"skipped": "older than the data already applied"})
-        sap_uom = self.env["plant.sync.mapping"].to_odoo(
+        sap_uom = self.env["plant.sync.mapping"]._to_odoo(
             backend, "uom", payload.get("unit") or "", default=False
         ) or (self.product_id.sap_base_uom_id or self.product_id.uom_id)
 
@@ -355,15 +405,15 @@ class StockSapRequisition(models.Model):
     def _stock_sap_vendor(self, backend, supplier):
         if not supplier:
             return self.env["res.partner"]
-        partner = backend.record_for("res.partner", supplier)
+        partner = backend._record_for("res.partner", supplier)
         if not partner:
             partner = (
                 self.env["res.partner"]
                 .sudo()
-                .with_context(**backend.import_context())
+                .with_context(**backend._import_context())
                 .create({"name": f"SAP vendor {supplier}", "supplier_rank": 1, "ref": supplier})
             )
-            backend.bind(partner, supplier)
+            backend._bind(partner, supplier)
         return partner
 
     def _stock_sap_receive(self, backend, quantity):
@@ -373,7 +423,7 @@ class StockSapRequisition(models.Model):
         move = (
             self.env["stock.move"]
             .sudo()
-            .with_context(**backend.import_context())
+            .with_context(**backend._import_context())
             .create(
                 {
                     "name": f"{self.sap_po_number} / {self.name}",

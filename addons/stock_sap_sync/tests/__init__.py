@@ -3,6 +3,8 @@ from . import (
     test_install,
     test_material,
     test_multicompany,
+    test_period_blocker,
+    test_purchase_order_line,
     test_reconciliation,
     test_replenishment,
     test_service_confirmation,

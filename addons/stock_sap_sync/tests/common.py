@@ -6,6 +6,7 @@ Everything talks real HTTP to :class:`plant_sync.simulators.sap.SapSimulator` (i
 server thread on 127.0.0.1); jobs are trapped with ``trap_jobs`` and run explicitly."""
 
 from odoo import Command
+from odoo.addons.plant_sync_base.tests.common import provide_encryption_keys
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import TransactionCase, new_test_user
 
@@ -32,6 +33,7 @@ class StockSapCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        provide_encryption_keys(cls)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.sim = SapSimulator(db_path=None, port=0, users={SAP_USER: SAP_PASSWORD}).start()
         cls.addClassCleanup(cls.sim.stop)
@@ -138,7 +140,7 @@ class StockSapCase(TransactionCase):
                 **vals,
             )
         )
-        cls.backend.bind(product, material)
+        cls.backend._bind(product, material)
         if qty_on_hand:
             cls.env["stock.quant"]._update_available_quantity(
                 product, cls.stock_location, qty_on_hand

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests.common import tagged
+from odoo.tests.common import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import COST_CENTER, PLANT, SLOC, StockSapCase, trap_jobs
@@ -47,7 +47,7 @@ class TestConsumption(StockSapCase):
         self.assertEqual(picking.sap_posting_state, "posted")
         self.assertEqual(self.sim.store.stock(self.material, PLANT, SLOC), 97.0)
         self.assertEqual(
-            self.backend.external_id_for(move),
+            self.backend._external_id_for(move),
             f"{move.sap_material_document_year}/{move.sap_material_document}",
         )
 
@@ -58,6 +58,27 @@ class TestConsumption(StockSapCase):
             )
             self.run_jobs(trap)
         self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.move_ids.sap_state, "posted")
+
+    def test_assigned_plain_technician_books_parts_for_equipment_he_does_not_follow(self):
+        """Odoo shows a plain maintenance user only the equipment he follows; being assigned
+        to the request is enough to book its parts (the critical-equipment flag is read for
+        him)."""
+        technician = new_test_user(
+            self.env,
+            login="ss_plain_technician",
+            groups="base.group_user,stock.group_stock_user",
+            email="plain.technician@example.com",
+        )
+        equipment = self.env["maintenance.equipment"].create({"name": "Air compressor K-300"})
+        self.request.write({"equipment_id": equipment.id, "user_id": technician.id})
+        self.assertFalse(equipment.with_user(technician).has_access("read"))
+        self.env.invalidate_all()  # what the superuser read is not in the technician's way
+        with trap_jobs() as trap:
+            picking = self.consume(
+                self.request, [(self.part, 1)], order=self.order, user=technician
+            )
+            self.run_jobs(trap)
         self.assertEqual(picking.move_ids.sap_state, "posted")
 
     def test_box_of_12_is_posted_in_pieces(self):

@@ -45,7 +45,7 @@ class TestMaterialMaster(StockSapCase):
         self.assertEqual(second["created"], 0)
         self.assertEqual(second["skipped"], 1004)
         self.assertEqual(self.bound_products(), 1004)
-        product = self.backend.record_for("product.product", self.bulk[41])
+        product = self.backend._record_for("product.product", self.bulk[41])
         self.assertEqual(product.default_code, self.bulk[41])
         self.assertEqual(product.name, "Spare part 45")  # seeding numbers from the 4th product
         self.assertEqual(product.uom_id, self.unit)
@@ -67,13 +67,13 @@ class TestMaterialMaster(StockSapCase):
             self.flow_material.watermark_date
         )
         self.assertEqual(delta, {**delta, "created": 0, "updated": 1, "skipped": 0})
-        product = self.backend.record_for("product.product", self.bulk[0])
+        product = self.backend._record_for("product.product", self.bulk[0])
         self.assertEqual(product.categ_id.name, "L099")
         self.assertEqual(product.sap_material_group, "L099")
 
     def test_box_of_12_material_converts_pieces_on_posting(self):
         self.flow_material._stock_sap_import_materials()
-        product = self.backend.record_for("product.product", self.boxed)
+        product = self.backend._record_for("product.product", self.boxed)
         self.assertEqual(product.uom_id, self.box)
         self.assertEqual(product.sap_base_uom_id, self.box)
         self.sim.reset()
@@ -92,7 +92,7 @@ class TestMaterialMaster(StockSapCase):
         for _run in range(2):
             _watermark, stats = self.flow_material._stock_sap_import_materials()
             self.assertEqual(stats["invalid"], 1)
-        self.assertFalse(self.backend.record_for("product.product", self.kilo))
+        self.assertFalse(self.backend._record_for("product.product", self.kilo))
         exception = self.env["plant.sync.exception"].search(
             [("category", "=", "mapping"), ("name", "ilike", "SAP unit KG")]
         )
@@ -110,7 +110,7 @@ class TestMaterialMaster(StockSapCase):
         )
         _watermark, stats = self.flow_material._stock_sap_import_materials()
         self.assertEqual(stats["invalid"], 0)
-        self.assertEqual(self.backend.record_for("product.product", self.kilo).uom_id, kilogram)
+        self.assertEqual(self.backend._record_for("product.product", self.kilo).uom_id, kilogram)
 
     def test_material_of_an_unmapped_plant_is_not_imported_and_price_is_set(self):
         # moving average price per 10 pieces: the product keeps the price of one piece
@@ -126,11 +126,11 @@ class TestMaterialMaster(StockSapCase):
             )
         _watermark, stats = self.flow_material._stock_sap_import_materials()
         self.assertEqual(stats["created"], 1004)
-        self.assertFalse(self.backend.record_for("product.product", self.foreign))
+        self.assertFalse(self.backend._record_for("product.product", self.foreign))
         self.assertFalse(self.env["product.product"].search([("default_code", "=", self.foreign)]))
-        product = self.backend.record_for("product.product", self.bulk[0])
+        product = self.backend._record_for("product.product", self.bulk[0])
         self.assertEqual(product.sap_valuation_price, 3.0)
-        product = self.backend.record_for("product.product", self.sap_materials[0])
+        product = self.backend._record_for("product.product", self.sap_materials[0])
         self.assertEqual(product.sap_valuation_price, 12.5)
-        product = self.backend.record_for("product.product", self.bulk[1])
+        product = self.backend._record_for("product.product", self.bulk[1])
         self.assertEqual(product.sap_valuation_price, 4.5)

@@ -135,3 +135,57 @@ class TestReconciliation(StockSapCase):
         self.sim.page_size = 100
         self.assertEqual(reconciliation.positions_sap, 4)
         self.assertEqual(reconciliation.difference_count, 4)
+
+    # --- a configuration gap ends as an exception with its fix, never as a failed job ----------
+    def unmap_locations(self):
+        self.env["plant.sync.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("mapping_type", "=", "location")]
+        ).unlink()
+
+    def assert_location_fix(self, exception):
+        self.assertEqual(exception.kind, "configuration")
+        self.assertTrue(exception.name.startswith("No stock location is mapped"))
+        action = exception.action_fix()
+        self.assertEqual(action["res_model"], "plant.sync.mapping")
+        self.assertNotIn("res_id", action)
+        self.assertEqual(
+            action["context"],
+            {
+                "default_backend_id": self.backend.id,
+                "default_mapping_type": "location",
+                "default_direction": "both",
+            },
+        )
+
+    def test_scheduled_run_without_mapped_location_raises_an_exception_with_the_fix(self):
+        self.unmap_locations()
+        with trap_jobs() as trap:
+            self.flow_recon._run_batch_now()
+            pulls = [j for j in trap.enqueued_jobs if j.method_name == "_job_pull_page"]
+            self.assertEqual(len(pulls), 1)
+            result = pulls[0].perform()  # the job ends normally: no traceback in the log
+        self.assertTrue(result.startswith("failed: No stock location is mapped"), result)
+        self.assertFalse(
+            self.env["stock.sap.reconciliation"].search([("flow_id", "=", self.flow_recon.id)]),
+            "the half-made reconciliation is rolled back",
+        )
+        exception = self.env["plant.sync.exception"].search(
+            [("flow_id", "=", self.flow_recon.id), ("state", "=", "new")]
+        )
+        self.assertEqual(len(exception), 1)
+        self.assertEqual(exception.backend_id, self.backend)
+        self.assert_location_fix(exception)
+
+    def test_manual_run_without_mapped_location_raises_an_exception_with_the_fix(self):
+        self.unmap_locations()
+        reconciliation = self.env["stock.sap.reconciliation"].create(
+            {"flow_id": self.flow_recon.id}
+        )
+        result = reconciliation._job_run()
+        self.assertTrue(result.startswith("failed: No stock location is mapped"), result)
+        self.assertEqual(reconciliation.state, "draft")
+        exception = self.env["plant.sync.exception"].search(
+            [("res_model", "=", reconciliation._name), ("res_id", "=", reconciliation.id)]
+        )
+        self.assertEqual(exception.flow_id, self.flow_recon)
+        self.assert_location_fix(exception)

@@ -29,7 +29,7 @@ class TestReplenishment(StockSapCase):
 
     def sap_goods_receipt(self, po, qty, key):
         """The warehouse in SAP posts a goods receipt 101 for the PO item."""
-        client = self.backend.client()
+        client = self.backend._client()
         try:
             client.post_goods_movement(
                 GoodsMovementCreate(
@@ -83,7 +83,9 @@ class TestReplenishment(StockSapCase):
         self.assertEqual(requisition.sap_po_number, po)
         self.assertEqual(requisition.sap_po_item, "00010")
         self.assertEqual(requisition.vendor_code, "17300001")
-        self.assertEqual(requisition.partner_id, self.backend.record_for("res.partner", "17300001"))
+        self.assertEqual(
+            requisition.partner_id, self.backend._record_for("res.partner", "17300001")
+        )
         self.assertEqual(requisition.po_quantity, 15)
         self.assertTrue(requisition.po_date)
         self.assertEqual(requisition.open_qty, 15)

@@ -18,7 +18,7 @@ class TestServiceConfirmation(StockSapCase):
         cls.service = cls.env["product.product"].create(
             {"name": "Pump alignment (contractor)", "type": "service", "standard_price": 100}
         )
-        cls.backend.bind(cls.service, cls.service_material)
+        cls.backend._bind(cls.service, cls.service_material)
         cls.contractor = cls.env["res.partner"].create({"name": "Acme Field Services"})
         cls.order = cls.env["purchase.order"].create(
             {
@@ -106,7 +106,7 @@ class TestServiceConfirmation(StockSapCase):
     def test_unapproved_confirmation_is_refused_by_the_flow(self):
         confirmation = self.confirmed_by_technician()
         with trap_jobs() as trap, mute_logger("odoo.addons.plant_sync_base"):
-            message = self.env["plant.sync.message"].enqueue(
+            message = self.env["plant.sync.message"]._enqueue(
                 self.flow_service, confirmation, {"forged": True}, ("forged", confirmation.id)
             )
             self.run_jobs(trap)

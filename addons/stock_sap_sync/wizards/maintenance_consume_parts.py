@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class MaintenanceConsumeParts(models.TransientModel):
@@ -38,6 +38,12 @@ class MaintenanceConsumeParts(models.TransientModel):
         help="Empty: the parts are posted to the cost center (201).",
     )
     line_ids = fields.One2many("maintenance.consume.parts.line", "wizard_id", string="Parts")
+    # --- one part from a phone: searched, or scanned into the barcode field ------------------
+    barcode = fields.Char(help="Scan or type the barcode (or internal reference) of the part.")
+    product_id = fields.Many2one(
+        "product.product", string="Part", domain="[('is_storable', '=', True)]"
+    )
+    quantity = fields.Float(default=1.0, digits="Product Unit of Measure")
 
     @api.model
     def _default_location(self):
@@ -61,6 +67,47 @@ class MaintenanceConsumeParts(models.TransientModel):
                 wizard.request_id._stock_sap_order_number() if wizard.request_id else False
             )
 
+    @api.onchange("barcode")
+    def _onchange_barcode(self):
+        code = (self.barcode or "").strip()
+        if not code:
+            return None
+        self.barcode = False
+        product = self.env["product.product"].search(
+            ["|", ("barcode", "=", code), ("default_code", "=", code), ("is_storable", "=", True)],
+            limit=1,
+        )
+        if not product:
+            return {
+                "warning": {
+                    "title": self.env._("Unknown part"),
+                    "message": self.env._("No spare part has the barcode %(code)s.", code=code),
+                }
+            }
+        self.product_id = product
+        return None
+
+    def _check_technician_booking(self):
+        """Without stock rights, a user books parts only on a job assigned to them that is not
+        finished, from an internal location of its company to an SAP consumption location;
+        the transfer is then created in superuser mode, against the request's own SAP order."""
+        request = self.request_id
+        request.check_access("write")
+        user = self.env.user
+        if request.user_id != user and not user.has_group("maintenance.group_equipment_manager"):
+            raise AccessError(self.env._("You can only book parts on jobs assigned to you."))
+        if request.archive or request.stage_id.done:
+            raise UserError(self.env._("%(job)s is finished.", job=request.display_name))
+        source, destination = self.location_id.sudo(), self.location_dest_id.sudo()
+        if (
+            source.usage != "internal"
+            or source.company_id not in (request.company_id, self.env["res.company"])
+            or not destination.sap_consumption
+        ):
+            raise AccessError(
+                self.env._("Parts are taken from a store of the job's company to consumption.")
+            )
+
     def _picking_type(self):
         warehouse = self.location_id.warehouse_id or self.env["stock.warehouse"].search(
             [("company_id", "=", self.request_id.company_id.id or self.env.company.id)],
@@ -70,30 +117,45 @@ class MaintenanceConsumeParts(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        lines = self.line_ids.filtered(lambda line: line.quantity > 0)
+        self.check_access("write")
+        self.request_id.check_access("read")
+        lines = [
+            (line.product_id, line.quantity, line.uom_id)
+            for line in self.line_ids
+            if line.quantity > 0
+        ]
+        if self.product_id and self.quantity > 0:
+            lines.append((self.product_id, self.quantity, self.product_id.uom_id))
         if not lines:
             raise UserError(self.env._("Enter at least one part with a quantity."))
-        picking = self.env["stock.picking"].create(
+        Picking = self.env["stock.picking"]
+        order_number = self.sap_order_number or False
+        technician = not self.env.user.has_group("stock.group_stock_user")
+        if technician:
+            self._check_technician_booking()
+            Picking = Picking.sudo()
+            order_number = self.request_id._stock_sap_order_number()
+        picking = Picking.create(
             {
                 "picking_type_id": self._picking_type().id,
                 "location_id": self.location_id.id,
                 "location_dest_id": self.location_dest_id.id,
                 "origin": self.request_id.name,
                 "maintenance_request_id": self.request_id.id,
-                "sap_order_number": self.sap_order_number or False,
+                "sap_order_number": order_number,
                 "company_id": self.request_id.company_id.id or self.env.company.id,
                 "move_ids": [
                     fields.Command.create(
                         {
-                            "name": line.product_id.display_name,
-                            "product_id": line.product_id.id,
-                            "product_uom_qty": line.quantity,
-                            "product_uom": line.uom_id.id,
+                            "name": product.display_name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": uom.id,
                             "location_id": self.location_id.id,
                             "location_dest_id": self.location_dest_id.id,
                         }
                     )
-                    for line in lines
+                    for product, quantity, uom in lines
                 ],
             }
         )
@@ -102,6 +164,9 @@ class MaintenanceConsumeParts(models.TransientModel):
             move.quantity = move.product_uom_qty
         picking.move_ids.picked = True
         picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        if technician:
+            # the technician cannot open transfers: the job shows what was booked
+            return {"type": "ir.actions.act_window_close"}
         return {
             "type": "ir.actions.act_window",
             "res_model": "stock.picking",

@@ -368,6 +368,14 @@ class CmmsStore:
                 wopriority=1 + i % 3,
                 worktype="CM" if i % 2 else "PM",
             )
+        # a status the demo configuration of Odoo leaves unmapped: practise the exception queue
+        self.add_workorder(
+            description="Bearing noise, waiting for material",
+            assetnum="CONV-200",
+            status="WMATL",
+            wopriority=2,
+            worktype="CM",
+        )
 
     def export(self) -> dict[str, Iterable[dict]]:
         return {"assets": self.assets(), "workorders": self.workorders()}

@@ -233,6 +233,8 @@ class SapGatewayApp:
             result = error_response(err)
         if result.modified and self.faults.drop_after_commit():
             raise DropConnection()
+        if result.modified:
+            self.faults.hold_after_commit(method, request.path, request.get_data())
         if method == "HEAD":
             result.body = b""
         resp = _wsgi(result)

@@ -12,6 +12,9 @@ seed and request sequence. Faults apply to OData requests and RFC calls alike:
   response (RFC: ``CommunicationError`` after ``BAPI_TRANSACTION_COMMIT`` wrote the data).
 - ``csrf_expire``: invalidate all CSRF tokens/sessions now (one-shot).
 - ``fail_next``: the next N requests fail with ``status`` (deterministic, no randomness).
+- ``hold_next`` + ``hold_after_commit``: the next N modifying OData requests commit, then their
+  answer waits ``hold_after_commit`` seconds (chaos tests kill the client meanwhile: "crashed
+  after the remote commit"). ``snapshot()["holding"]`` lists the requests being held.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ FAULT_KEYS = (
     "lock_user",
     "drop_after_commit_rate",
     "fail_next",
+    "hold_next",
+    "hold_after_commit",
     "seed",
 )
 
@@ -44,6 +49,8 @@ class FaultConfig:
     lock_user: str = "JDOE"
     drop_after_commit_rate: float = 0.0
     fail_next: int = 0
+    hold_next: int = 0
+    hold_after_commit: float = 0.0
     seed: int | None = None
     stats: dict[str, int] = field(default_factory=dict)
 
@@ -56,6 +63,7 @@ class Faults:
         self._cfg = FaultConfig()
         self._rng = random.Random()
         self._on_csrf_expire = on_csrf_expire
+        self._holding: dict[int, dict] = {}
 
     def set(self, csrf_expire: bool = False, **kwargs) -> Faults:
         unknown = set(kwargs) - set(FAULT_KEYS)
@@ -79,7 +87,7 @@ class Faults:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return asdict(self._cfg)
+            return dict(asdict(self._cfg), holding=list(self._holding.values()))
 
     def _count(self, what: str) -> None:
         with self._lock:
@@ -122,3 +130,26 @@ class Faults:
             self._count("drops")
             return True
         return False
+
+    def hold_after_commit(self, method: str, path: str, body: bytes) -> None:
+        """After a committed modifying request: wait before answering when ``hold_next`` says
+        so (the request is listed in ``snapshot()["holding"]`` meanwhile)."""
+        with self._lock:
+            cfg = self._cfg
+            if cfg.hold_next <= 0 or cfg.hold_after_commit <= 0:
+                return
+            cfg.hold_next -= 1
+            seconds = cfg.hold_after_commit
+            token = id(threading.current_thread())
+            self._holding[token] = {
+                "method": method,
+                "path": path,
+                "body": body[:4000].decode("utf-8", "replace"),
+                "since": time.time(),
+            }
+        self._count("holds")
+        try:
+            time.sleep(seconds)
+        finally:
+            with self._lock:
+                self._holding.pop(token, None)

@@ -8,6 +8,13 @@ from typing import Any
 from .values import now_us, us_from_datetime
 
 END_OF_TIME = us_from_datetime(datetime(9999, 12, 31, tzinfo=timezone.utc))
+#: equipment the CMMS simulator's demo knows as assets: (name, CMMS asset number = SAP serial
+#: number, SAP object type). Odoo links both by the serial number (the crosswalk).
+DEMO_LINKED_EQUIPMENT = (
+    ("Centrifugal pump P-100", "PUMP-100", "PUMP"),
+    ("Belt conveyor C-200", "CONV-200", "CONVEYOR"),
+    ("Air compressor K-300", "COMP-300", "COMPRESSOR"),
+)
 
 
 def _today() -> int:
@@ -90,25 +97,31 @@ class SeedingMixin:
         work_center: str = "",
         cost_center: str = "",
         name_prefix: str = "Pump",
+        named: tuple[tuple[str, str, str], ...] = (),
     ) -> list[str]:
+        """``n`` equipment named ``<name_prefix> <i>``, or one per ``(name, serial number,
+        object type)`` of ``named`` when given."""
         ids = []
         with self.transaction() as tx:
             today = _today()
-            for _ in range(n):
+            for index in range(len(named) or n):
                 number = str(tx.next_number("EQUI", 10000000))
                 i = int(number) - 10000000 + 1
+                name, serial, object_type = (
+                    named[index] if named else (f"{name_prefix} {i:05d}", f"SN{i:08d}", "PUMP")
+                )
                 tx.insert(
                     "Equipment",
                     {
                         "Equipment": number,
                         "ValidityEndDate": END_OF_TIME,
                         "ValidityStartDate": today,
-                        "EquipmentName": f"{name_prefix} {i:05d}",
+                        "EquipmentName": name,
                         "EquipmentCategory": "M",
-                        "TechnicalObjectType": "PUMP",
+                        "TechnicalObjectType": object_type,
                         "AssetManufacturerName": "ACME",
                         "ManufacturerPartTypeName": f"P-{i % 7}",
-                        "ManufacturerSerialNumber": f"SN{i:08d}",
+                        "ManufacturerSerialNumber": serial,
                         "ConstructionYear": "2020",
                         "MaintenancePlant": plant,
                         "MaintenancePlanningPlant": plant,
@@ -279,6 +292,14 @@ class SeedingMixin:
     def seed_demo(self) -> dict[str, Any]:
         """A richer demo landscape for ``--seed-demo``."""
         info = self.seed_master_data(equipment=50, functional_locations=10, materials=40)
+        info["linked_equipment"] = self.seed_equipment(
+            0,
+            "1010",
+            info["functional_locations"][0],
+            work_center="RES-0100",
+            cost_center=info["cost_center"],
+            named=DEMO_LINKED_EQUIPMENT,
+        )
         info["purchase_order"] = self.seed_purchase_order(
             [(info["materials"][0], 10, 12.5), (info["materials"][1], 5, 40.0)]
         )
