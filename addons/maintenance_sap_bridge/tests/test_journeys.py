@@ -31,6 +31,18 @@ from .common import SapMaintenanceCase
 ADDONS = ("stock_sap_sync", "cmms_connector")
 SCREENSHOTS = "PLANT_SYNC_SCREENSHOTS"
 BEARING_BARCODE = "4006381333931"
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+#: browser_js code: wait for the job form of a running timer, then succeed
+JOB_FORM_READY = """
+(async () => {
+    const pause = ".o_form_view button[name=action_labour_timer_pause]";
+    const ready = () => document.querySelector(pause);
+    for (let i = 0; i < 600 && !ready(); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.log(ready() ? "test successful" : "the job form did not open");
+})();
+"""
 
 
 class JourneyMixin:
@@ -91,7 +103,7 @@ class TestPlannerJourney(SapMaintenanceCase, HttpCase, JourneyMixin):
             "plant_sync_base.group_plant_sync_user",
             name="Petra Planner",
         )
-        cls.pump = cls.make_equipment(cls, name="Pump P-100")
+        cls.pump = cls.make_equipment(cls, name="Pump P-100", technician_user_id=cls.technician.id)
         if "sap_critical" in cls.env["product.template"]._fields:
             cls.bearing = cls.make_bearing()  # none in the store: short
 
@@ -159,8 +171,19 @@ class TestPlannerJourney(SapMaintenanceCase, HttpCase, JourneyMixin):
 
 @tagged("post_install", "-at_install")
 class TestTechnicianJourney(HttpCase, JourneyMixin):
-    browser_size = "390x844"
+    browser_size = "390x844"  # the window; headless Chromium keeps 500 px at least, so:
     touch_enabled = True
+
+    def setUp(self):
+        super().setUp()
+        # the viewport of a phone (390×844 CSS pixels, mobile), whatever the window is
+        navigate_to = ChromeBrowser.navigate_to
+
+        def navigate_on_a_phone(browser, url, wait_stop=False):
+            browser._websocket_request("Emulation.setDeviceMetricsOverride", params=PHONE)
+            return navigate_to(browser, url, wait_stop=wait_stop)
+
+        self.startPatcher(patch.object(ChromeBrowser, "navigate_to", navigate_on_a_phone))
 
     @classmethod
     def setUpClass(cls):
@@ -203,12 +226,11 @@ class TestTechnicianJourney(HttpCase, JourneyMixin):
             self.job,
             "my work today: the job assigned to me, scheduled today",
         )
-        with self.key_screen("journey-technician.png"):
-            self.start_tour(
-                "/odoo/action-maintenance_sap_bridge.action_maintenance_my_work_today",
-                "maintenance_sap_bridge_journey_technician",
-                login=self.technician.login,
-            )
+        self.start_tour(
+            "/odoo/action-maintenance_sap_bridge.action_maintenance_my_work_today",
+            "maintenance_sap_bridge_journey_technician",
+            login=self.technician.login,
+        )
         self.env.invalidate_all()
         job = self.job
         self.assertTrue(job.stage_id.done, "the job is complete")
@@ -247,3 +269,28 @@ class TestTechnicianJourney(HttpCase, JourneyMixin):
         # nothing happened to the job the technician is not assigned to
         self.assertFalse(self.other_job.sap_labour_ids)
         self.assertFalse(self.other_job.picking_ids)
+        if os.environ.get(SCREENSHOTS):
+            self.screenshot_running_job()
+
+    def screenshot_running_job(self):
+        """The key screen of the journey: a job in progress on the phone (timer running, a part
+        planned and one booked, the machine down)."""
+        job = self.job.copy({"name": "Pump P-200 vibrating", "user_id": self.technician.id})
+        job.planned_part_ids = [fields.Command.create({"product_id": self.bearing.id})]
+        job.write({"description": "<p>Vibration on the drive end since the night shift.</p>"})
+        mine = job.with_user(self.technician)
+        mine.action_downtime_start_now()
+        mine.action_labour_timer_start()
+        wizard = (
+            self.env["maintenance.consume.parts"]
+            .with_user(self.technician)
+            .create({"request_id": job.id, "product_id": self.bearing.id, "quantity": 1.0})
+        )
+        wizard.action_confirm()
+        with self.key_screen("journey-technician.png"):
+            self.browser_js(
+                f"/odoo/action-maintenance_sap_bridge.action_maintenance_my_work_today/{job.id}",
+                JOB_FORM_READY,
+                "odoo.isReady === true",
+                login=self.technician.login,
+            )

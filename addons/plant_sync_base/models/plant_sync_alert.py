@@ -135,7 +135,6 @@ class PlantSyncAlert(models.Model):
         conditions that hold now on active backends."""
         self.env.flush_all()
         cr = self.env.cr
-        _ = self.env._
         Backend = self.env["plant.sync.backend"].sudo()
         Flow = self.env["plant.sync.flow"].sudo()
         backends = Backend.search([("active", "=", True)])
@@ -160,14 +159,14 @@ class PlantSyncAlert(models.Model):
             minutes = int(float(seconds or 0) // 60)
             if backlog and count >= backlog:
                 firing[("backlog", backend_id, 0)] = {
-                    "name": _(
+                    "name": self.env._(
                         "Backlog: %(count)s messages waiting on %(backend)s",
                         count=count,
                         backend=name,
                     ),
                     "value": count,
                     "threshold": backlog,
-                    "description": _(
+                    "description": self.env._(
                         "%(count)s messages of %(backend)s are waiting (pending or held); the "
                         "alert threshold is %(threshold)s. Check the backend's health, the job "
                         "runner and the held messages.",
@@ -178,14 +177,14 @@ class PlantSyncAlert(models.Model):
                 }
             if age and minutes >= age:
                 firing[("age", backend_id, 0)] = {
-                    "name": _(
+                    "name": self.env._(
                         "Message age: a message of %(backend)s waits for %(minutes)s min",
                         backend=name,
                         minutes=minutes,
                     ),
                     "value": minutes,
                     "threshold": age,
-                    "description": _(
+                    "description": self.env._(
                         "The oldest waiting message of %(backend)s was created %(minutes)s "
                         "minutes ago; the alert threshold is %(threshold)s minutes.",
                         backend=name,
@@ -214,14 +213,14 @@ class PlantSyncAlert(models.Model):
                     continue
                 name = Backend.browse(backend_id).display_name
                 firing[("failure_rate", backend_id, 0)] = {
-                    "name": _(
+                    "name": self.env._(
                         "Failure rate: %(percent)s%% of %(backend)s's messages failed",
                         percent=round(percent),
                         backend=name,
                     ),
                     "value": percent,
                     "threshold": rate,
-                    "description": _(
+                    "description": self.env._(
                         "%(failed)s of the %(finished)s messages %(backend)s finished in the "
                         "last hour failed (%(percent)s%%); the alert threshold is "
                         "%(threshold)s%%. The exception queue says why.",
@@ -253,14 +252,14 @@ class PlantSyncAlert(models.Model):
                 continue
             name = Flow.browse(flow_id).display_name
             firing[("silent", backend_id, flow_id)] = {
-                "name": _(
+                "name": self.env._(
                     "Silent feed: nothing from %(flow)s for %(minutes)s min",
                     flow=name,
                     minutes=minutes,
                 ),
                 "value": minutes,
                 "threshold": limit,
-                "description": _(
+                "description": self.env._(
                     "%(flow)s has had no message for %(minutes)s minutes; it is expected "
                     "within %(limit)s minutes. Check the remote system's feed (webhooks, "
                     "delta pulls) and the flow's last run.",

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
+import logging
 import traceback
 
 from odoo import api, fields, models
@@ -9,6 +10,8 @@ from plant_sync import errors
 
 from ..exceptions import MissingConfiguration, MissingMapping, PlantSyncBusinessError
 from ..tools import check_engine_fields
+
+_logger = logging.getLogger(__name__)
 
 OPEN_STATES = ("new", "in_progress")
 #: what the engine decides: the state (changed by the checked buttons), what the exception is
@@ -214,7 +217,11 @@ class PlantSyncException(models.Model):
         record = exc._record_of_key(f"{exc.res_model},{exc.res_id}") if exc.res_model else None
         hook = getattr(record, "_plant_sync_accounting_values", None) if record else None
         if hook is not None:
-            values = {k: v for k, v in (hook(exc.backend_id) or {}).items() if v}
+            try:  # informative only: it never stops an exception from being raised
+                with self.env.cr.savepoint(flush=False):
+                    values = {k: v for k, v in (hook(exc.backend_id) or {}).items() if v}
+            except Exception as error:  # noqa: BLE001
+                _logger.info("plant_sync: no accounting values for %s: %s", record, error)
         if exc.message_id and not ("date" in values and "cost_center" in values):
             try:
                 payload = exc.message_id._get_payload()
@@ -527,14 +534,13 @@ class PlantSyncException(models.Model):
         fix_backend = self._fix_open(backend, "backend")
         fix_record = self._fix_open(record) or self._fix_open(flow, "flow") or fix_backend
         owner = None
-        _ = self.env._
         if isinstance(exc, MissingMapping):
             kind, human, fix = self._explain_missing_mapping(exc, backend, pending=bool(message))
         elif isinstance(exc, MissingConfiguration):
             kind, human, fix = "configuration", error, exc.fix or fix_backend
         elif exhausted or outcome.transient:
             kind, fix = "transient_exhausted", fix_backend
-            human = _(
+            human = self.env._(
                 "%(backend)s could not be reached after %(attempts)s attempts (%(error)s) — "
                 "check that it runs and answers (Test Connection on the backend), then Retry.",
                 backend=backend_name,
@@ -549,7 +555,7 @@ class PlantSyncException(models.Model):
                 owner = exc.owner_group
         elif isinstance(exc, errors.ValidationError):
             kind, fix = "remote_validation", fix_record
-            human = _(
+            human = self.env._(
                 "%(system)s rejected %(subject)s: %(error)s — correct it in Odoo, then Retry.",
                 system=system,
                 subject=subject,
@@ -557,7 +563,7 @@ class PlantSyncException(models.Model):
             )
         elif isinstance(exc, errors.NotFound):
             kind, fix = "not_found", fix_record
-            human = _(
+            human = self.env._(
                 "%(system)s does not know what %(subject)s refers to: %(error)s — check its "
                 "%(system)s numbers (or the backend's service paths), then Retry.",
                 system=system,
@@ -566,7 +572,7 @@ class PlantSyncException(models.Model):
             )
         elif isinstance(exc, errors.AuthenticationError):
             kind, fix = "authentication", fix_backend
-            human = _(
+            human = self.env._(
                 "%(backend)s refused the logon: %(error)s — check the user and password (or "
                 "API key, OAuth client) on the backend, then Retry.",
                 backend=backend_name,
@@ -574,7 +580,7 @@ class PlantSyncException(models.Model):
             )
         elif isinstance(exc, errors.AuthorizationError):
             kind, fix = "authorization", fix_backend
-            human = _(
+            human = self.env._(
                 "%(backend)s accepted the logon but refused the operation: %(error)s — ask the "
                 "%(system)s administrators to authorise the backend's user, then Retry.",
                 backend=backend_name,
@@ -583,7 +589,7 @@ class PlantSyncException(models.Model):
             )
         elif isinstance(exc, errors.ProtocolError):
             kind, fix = "remote_answer", fix_backend
-            human = _(
+            human = self.env._(
                 "%(backend)s answered something that is not a valid %(system)s answer "
                 "(%(error)s) — check the backend's base URL (it must point at the %(system)s "
                 "service), then Retry.",
@@ -593,7 +599,7 @@ class PlantSyncException(models.Model):
             )
         elif isinstance(exc, errors.ConfigurationError):
             kind, fix = "configuration", fix_backend
-            human = _(
+            human = self.env._(
                 "%(backend)s is not set up correctly: %(error)s — fix the backend settings, "
                 "then Retry.",
                 backend=backend_name,
@@ -601,7 +607,7 @@ class PlantSyncException(models.Model):
             )
         elif isinstance(exc, UserError):
             kind, fix = "odoo_refused", fix_record
-            human = _(
+            human = self.env._(
                 "%(subject)s could not be processed: %(error)s — correct what this names, then "
                 "Retry.",
                 subject=subject,
@@ -609,7 +615,7 @@ class PlantSyncException(models.Model):
             )
         else:
             kind, fix = "unexpected", self._fix_open(flow, "flow") or fix_backend
-            human = _(
+            human = self.env._(
                 "Unexpected error while processing %(subject)s (%(error)s) — Retry; if it "
                 "happens again, give the technical detail to your integration administrator.",
                 subject=subject,

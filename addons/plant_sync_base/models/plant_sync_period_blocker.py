@@ -1,11 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """What still blocks the month-end close, per posting period and company (a SQL view).
 
-This addon contributes the open exceptions; the flow addons add their unposted movements (goods
-movements, service confirmations...) by extending :meth:`PlantSyncPeriodBlocker._blocker_queries`
-and :meth:`PlantSyncPeriodBlocker._blocker_covered_models`: an exception about a record that a
-flow addon lists itself is shown on that record's row (its ``exception_id``), not twice. Each
-query selects the columns of :data:`COLUMNS` with ``id = <source id> * 16 + <part number>``.
+This addon contributes the open exceptions that concern finance (a value at stake, or owned by
+finance); the flow addons add their unposted movements (goods movements, service
+confirmations...) by extending :meth:`PlantSyncPeriodBlocker._blocker_queries` and
+:meth:`PlantSyncPeriodBlocker._blocker_covered_models`: an exception about a record that a flow
+addon lists itself is shown on that record's row (its ``exception_id``), not twice. Each query
+selects the columns of :data:`COLUMNS` with ``id = <source id> * 16 + <part number>``.
 """
 
 from odoo import api, fields, models
@@ -85,7 +86,9 @@ class PlantSyncPeriodBlocker(models.Model):
 
     @api.model
     def _blocker_queries(self):
-        """The parts of the view (extend it): this addon's part is the open exceptions."""
+        """The parts of the view (extend it). This addon's part: the open exceptions with a
+        value at stake or owned by finance (a missing status mapping does not block the close;
+        the documents of the flow addons' parts bring their own exceptions)."""
         covered = self._blocker_covered_models() or [""]
         return [
             SQL(
@@ -100,6 +103,7 @@ class PlantSyncPeriodBlocker(models.Model):
                        'exception' AS status
                   FROM plant_sync_exception e
                  WHERE e.state IN ('new', 'in_progress')
+                   AND (e.owner_group = 'finance' OR coalesce(e.amount, 0) <> 0)
                    AND (e.res_model IS NULL OR e.res_model <> ALL(%s::varchar[]))
                 """,
                 covered,

@@ -49,7 +49,8 @@ class PlantSyncTimelineMixin(models.AbstractModel):
                 record.plant_sync_waiting = False
                 continue
             steps = record._plant_sync_timeline_steps()
-            steps.sort(key=lambda s: (s["date"] or datetime.max, s.get("sequence", 50)))
+            # the record's creation opens its story, whatever the clocks of the other systems
+            steps.sort(key=lambda s: (s["sequence"] != 0, s["date"] or datetime.max, s["sequence"]))
             waiting = record._plant_sync_timeline_waiting(steps)
             record.plant_sync_waiting = "; ".join(waiting) or False
             record.plant_sync_timeline = self.env["ir.qweb"]._render(
@@ -118,6 +119,23 @@ class PlantSyncTimelineMixin(models.AbstractModel):
             self._plant_sync_timeline_message_step(message)
             for message in self._plant_sync_timeline_messages()
         ]
+        # external numbers no exchange above names (a record imported by a batch pull...)
+        numbers = {step["number"] for step in steps}
+        bindings = (
+            self.env["plant.sync.binding"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "=", self.id)])
+        )
+        for binding in bindings.filtered(lambda b: b.external_id not in numbers):
+            steps.append(
+                self._plant_sync_timeline_step(
+                    date=binding.create_date,
+                    system=self._plant_sync_system_label(binding.backend_id),
+                    title=self.env._("Linked to %(backend)s", backend=binding.backend_id.name),
+                    number=binding.external_id,
+                    sequence=5,
+                )
+            )
         return steps
 
     def _plant_sync_timeline_waiting(self, steps):

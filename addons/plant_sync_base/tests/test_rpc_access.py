@@ -242,7 +242,7 @@ class TestRpcAccess(HttpCase):
         cls.message.write({"state": "failed", "error_human": "Refused by the remote"})
         Exception_ = env["plant.sync.exception"]
         cls.exception = Exception_._raise_for_message(
-            cls.message, "business", "Refused by the remote", owner_group="planner"
+            cls.message, "business", "Refused by the remote", owner_group="planner", amount=250.0
         )
         # a held message whose exception belongs to the administrators (attacks 3 and 4)
         cls.held = Message._enqueue(flow, cls.partner, {"x": 1}, ("access", 2)).sudo()
@@ -251,7 +251,7 @@ class TestRpcAccess(HttpCase):
             cls.held, "mapping", "Missing mapping", owner_group="admin"
         )
         cls.binding = backend._bind(cls.partner, "EXT-ACCESS-1")
-        if "plant.sync.period.blocker" in env:  # the open exception blocks the period close
+        if "plant.sync.period.blocker" in env:  # its value at stake blocks the period close
             env.flush_all()
             cls.records["period_blocker"] = env["plant.sync.period.blocker"].search(
                 [("exception_id", "=", cls.exception.id)]

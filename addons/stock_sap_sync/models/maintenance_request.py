@@ -49,9 +49,13 @@ class MaintenanceRequest(models.Model):
 
     @api.depends("picking_ids", "sap_requisition_ids")
     def _compute_stock_sap_counts(self):
+        # counted from the records the user may read: a planner without stock rights (who sees
+        # the requisition button) must still open the request
+        pickings = self.env["stock.picking"].has_access("read")
+        requisitions = self.env["stock.sap.requisition"].has_access("read")
         for request in self:
-            request.picking_count = len(request.picking_ids)
-            request.sap_requisition_count = len(request.sap_requisition_ids)
+            request.picking_count = len(request.picking_ids) if pickings else 0
+            request.sap_requisition_count = len(request.sap_requisition_ids) if requisitions else 0
 
     @api.depends(
         "planned_part_ids.availability",

@@ -132,15 +132,16 @@ class MaintenanceRequestPart(models.Model):
                 part.availability = "ok"
                 continue
             free = product.with_context(location=part.location_id.id).free_qty
-            moves = Move.search(
+            request_id = part.request_id._origin.id
+            moves = request_id and Move.search(
                 [
-                    ("picking_id.maintenance_request_id", "=", part.request_id.id),
+                    ("maintenance_request_id", "=", request_id),
                     ("product_id", "=", product.id),
                     ("state", "=", "done"),
                     ("location_dest_id.usage", "!=", "internal"),
                 ]
             )
-            consumed = sum(moves.mapped("product_qty"))
+            consumed = sum(moves.mapped("product_qty")) if moves else 0.0
             sap_qty, sap_date = part._sap_reconciled()
             part.qty_available = product.uom_id._compute_quantity(free, uom)
             part.qty_consumed = product.uom_id._compute_quantity(consumed, uom)

@@ -19,6 +19,7 @@ class PlantSyncPeriodBlocker(models.Model):
             "product_id",
             "picking_id",
             "reference",
+            "name",
             "sap_movement_kind",
             "sap_message_id",
         ],
@@ -33,7 +34,9 @@ class PlantSyncPeriodBlocker(models.Model):
         ],
         "plant.sync.message": ["state", "backend_id"],
         "purchase.order.line": ["price_unit", "order_id"],
-        "purchase.order": ["currency_id"],
+        "purchase.order": ["currency_id", "partner_id"],
+        "res.partner": ["name"],
+        "stock.picking": ["name"],
         "product.product": ["standard_price"],
     }
 
@@ -53,7 +56,7 @@ class PlantSyncPeriodBlocker(models.Model):
         moves = SQL(
             """
             SELECT sm.id * 16 + 1 AS id, 'stock_move' AS source,
-                   coalesce(sp.name, sm.reference, sm.name) AS name,
+                   concat_ws(' · ', coalesce(sp.name, sm.reference), sm.name) AS name,
                    sm.company_id AS company_id, to_char(sm.date, 'YYYY-MM') AS period,
                    sm.date::date AS date,
                    sm.quantity * coalesce((pp.standard_price ->> sm.company_id::text)::numeric, 0)
@@ -76,7 +79,8 @@ class PlantSyncPeriodBlocker(models.Model):
         )
         confirmations = SQL(
             """
-            SELECT c.id * 16 + 2 AS id, 'service_confirmation' AS source, c.name AS name,
+            SELECT c.id * 16 + 2 AS id, 'service_confirmation' AS source,
+                   concat_ws(' · ', c.name, rp.name) AS name,
                    c.company_id AS company_id, to_char(c.date, 'YYYY-MM') AS period,
                    c.date AS date, c.quantity * pol.price_unit AS amount,
                    po.currency_id AS currency_id, e.cost_center AS cost_center,
@@ -89,6 +93,7 @@ class PlantSyncPeriodBlocker(models.Model):
               FROM purchase_service_confirmation c
               JOIN purchase_order_line pol ON pol.id = c.purchase_line_id
               JOIN purchase_order po ON po.id = pol.order_id
+              LEFT JOIN res_partner rp ON rp.id = po.partner_id
               LEFT JOIN plant_sync_message m ON m.id = c.sap_message_id
               LEFT JOIN plant_sync_exception e
                 ON e.message_id = m.id AND e.state IN ('new', 'in_progress')
