@@ -581,9 +581,9 @@ class MaintenanceRequest(models.Model):
                 ("state", "=", "draft"),
             ]
         )
-        running._timer_stop()
         if running.filtered(lambda line: line.request_id == self):
-            return True
+            return True  # already working on this job
+        running._timer_stop()
         Labour.create(
             {
                 "request_id": self.id,

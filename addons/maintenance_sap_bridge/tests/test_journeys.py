@@ -23,7 +23,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests.common import ChromeBrowser, HttpCase, new_test_user, tagged
 
 from .common import SapMaintenanceCase
@@ -294,3 +294,26 @@ class TestTechnicianJourney(HttpCase, JourneyMixin):
                 "odoo.isReady === true",
                 login=self.technician.login,
             )
+
+    def test_one_job_at_a_time_and_no_timer_on_a_finished_job(self):
+        other = self.job.copy({"name": "Check the coupling", "user_id": self.technician.id})
+        mine, other_mine = self.job.with_user(self.technician), other.with_user(self.technician)
+        mine.action_labour_timer_start()
+        mine.action_labour_timer_start()  # already running: nothing new
+        self.assertEqual(len(self.job.sap_labour_ids), 1)
+        self.assertTrue(mine.labour_timer_running)
+        other_mine.action_labour_timer_start()  # pauses the first job
+        self.job.invalidate_recordset()
+        self.assertFalse(mine.labour_timer_running)
+        self.assertTrue(self.job.sap_labour_ids.date_end)
+        self.assertGreater(self.job.sap_labour_ids.hours, 0.0)
+        self.assertTrue(other_mine.labour_timer_running)
+        other_mine.action_technician_complete()
+        self.assertTrue(other.stage_id.done)
+        self.assertEqual(other.sap_labour_ids.state, "to_approve", "stopped and submitted")
+        with self.assertRaises(UserError):
+            other_mine.action_labour_timer_start()
+        # somebody else's job: refused before anything is written
+        with self.assertRaises(AccessError):
+            self.other_job.with_user(self.technician).action_labour_timer_start()
+        self.assertFalse(self.other_job.sap_labour_ids)
