@@ -96,10 +96,15 @@ def log(text: str) -> None:
     print(f"[chaos {time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(names: list[str]) -> dict[str, int]:
+    """Distinct free loopback ports (the sockets stay bound until all are chosen)."""
+    with contextlib.ExitStack() as stack:
+        ports = {}
+        for name in names:
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            ports[name] = sock.getsockname()[1]
+        return ports
 
 
 def utcnow() -> datetime:
@@ -268,15 +273,7 @@ class Stack:
             "user": os.environ.get("PGUSER") or None,
             "password": os.environ.get("PGPASSWORD") or None,
         }
-        self.ports = {
-            "sap": free_port(),
-            "cmms": free_port(),
-            "a": free_port(),
-            "a_gevent": free_port(),
-            "b": free_port(),
-            "b_gevent": free_port(),
-            "proxy": free_port(),
-        }
+        self.ports = free_ports(["sap", "cmms", "a", "a_gevent", "b", "b_gevent", "proxy"])
         env = dict(os.environ, PYTHONUNBUFFERED="1", PLANT_SYNC_ENCRYPTION_KEYS=DEMO_KEY)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         env["PLANT_SYNC_DEMO_SAP_URL"] = self.sap_url
@@ -591,8 +588,8 @@ class Stack:
             " FROM plant_sync_message m"
             " LEFT JOIN maintenance_request_labour l"
             "   ON m.res_model = 'maintenance.request.labour' AND l.id = m.res_id"
-            " WHERE (m.res_model = 'maintenance.request' AND m.res_id = ANY(%s))"
-            "    OR l.request_id = ANY(%s)"
+            " WHERE ((m.res_model = 'maintenance.request' AND m.res_id = ANY(%s))"
+            "    OR l.request_id = ANY(%s))"
         )
         params: list = [list(request_ids), list(request_ids)]
         if flow:
@@ -624,9 +621,6 @@ class Stack:
                 [unsigned >> 32, unsigned & 0xFFFFFFFF],
             )
         ]
-
-    def job_states(self) -> dict[str, int]:
-        return dict(self.sql("SELECT state, count(*) FROM queue_job GROUP BY state"))
 
     def stuck_jobs(self) -> int:
         return self.sql("SELECT count(*) FROM queue_job WHERE state IN ('started', 'enqueued')")[0][
@@ -729,18 +723,19 @@ class Scenarios:
         node_pids = lambda: self.s.procs.descendants("odoo-a")  # noqa: E731
         self.s.sap_faults(hold_next=1, hold_after_commit=90)
         ids = self.s.create_requests(count, f"Chaos S2 {self.tag}")
-        killed: dict[int, float] = {}  # message id -> kill time (monotonic)
-        killed_at_utc: dict[int, datetime] = {}
+        killed_at_utc: dict[int, datetime] = {}  # message id -> when its worker was killed
         first_kill = None
         for _ in range(budget * 5):
-            if len(killed) >= kills_wanted or time.monotonic() > deadline:
+            if len(killed_at_utc) >= kills_wanted or time.monotonic() > deadline:
                 break
             holding = self.s.sap_state()["faults"].get("holding") or []
             if not holding:
                 time.sleep(0.2)
                 continue
             pending = {
-                r[4]: r for r in self.s.messages(ids, "sap_pm_notification") if r[0] not in killed
+                r[4]: r
+                for r in self.s.messages(ids, "sap_pm_notification")
+                if r[0] not in killed_at_utc
             }
             for held in holding:
                 for key, message in pending.items():
@@ -752,21 +747,19 @@ class Scenarios:
                     if not job or job[0][0] != "started" or job[0][1] not in node_pids():
                         continue
                     os.kill(job[0][1], signal.SIGKILL)  # a worker of the node we started
-                    killed[message[0]] = time.monotonic()
                     killed_at_utc[message[0]] = utcnow()
                     first_kill = first_kill or time.monotonic()
                     log(f"S2: killed worker {job[0][1]} running message {message[0]} ({key})")
-                    if len(killed) < kills_wanted:
+                    if len(killed_at_utc) < kills_wanted:
                         self.s.sap_faults(hold_next=1, hold_after_commit=90)
             time.sleep(0.2)
         self.s.sap_faults()
-        if len(killed) < kills_wanted:
-            row.notes.append(f"only {len(killed)} kills in the time budget")
-        remaining = max(deadline - time.monotonic(), 240)
-        drain = self.s.wait_messages_done(ids, remaining)
+        if len(killed_at_utc) < kills_wanted:
+            row.notes.append(f"only {len(killed_at_utc)} kills in the time budget")
+        self.s.wait_messages_done(ids, max(deadline - time.monotonic(), 240))
         row.drain = f"{time.monotonic() - (first_kill or time.monotonic()):.0f}s"
         recoveries = []
-        for message_id in killed:
+        for message_id in killed_at_utc:
             done = self.s.sql(
                 "SELECT date_done FROM plant_sync_message WHERE id = %s", [message_id]
             )
@@ -778,10 +771,10 @@ class Scenarios:
                 f"mean {sum(recoveries) / len(recoveries):.0f}s (grace {self.s.info['grace']}s"
                 f" + cron every {self.s.info['cron_minutes']} min)"
             )
-        row.injected = f"SIGKILL x{len(killed)} of the worker whose SAP create committed"
+        row.injected = f"SIGKILL x{len(killed_at_utc)} of the worker whose SAP create committed"
+        wait_for(lambda: self.s.stuck_jobs() == 0, 180, 2, "no job left started")
         self.account(row, ids)
         row.lost += self.s.stuck_jobs()
-        del drain
         return row
 
     # 5: database connections terminated --------------------------------------------------------

@@ -208,6 +208,5 @@ class TestConnectionLostWhileRunning(BaseCase):
                 self.assertIn("connection lost", str(caught.exception))
                 self.assertTrue(cr._cnx.closed)
         finally:
-            with closing(registry.cursor()) as cr:
+            with registry.cursor() as cr:  # commits on exit
                 cr.execute("DELETE FROM queue_job WHERE uuid = %s", (uuid,))
-                cr.commit()

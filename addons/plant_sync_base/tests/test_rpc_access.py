@@ -110,6 +110,10 @@ DECISIONS_BY_ADDON = {
         ("plant.sync.flow", "action_sap_full_resync"): (ADMIN, "flow", OK),
         ("maintenance.request", "action_sap_sync_now"): (PLANNERS, "request", OK),
         ("maintenance.request", "action_sap_open_messages"): (PLANNERS, "request", OK),
+        ("maintenance.request", "action_labour_timer_start"): (ON_REQUEST, "request", OK),
+        ("maintenance.request", "action_labour_timer_pause"): (ON_REQUEST, "request", OK),
+        ("maintenance.request", "action_labour_timer_stop"): (ON_REQUEST, "request", OK),
+        ("maintenance.request", "action_technician_complete"): (ON_REQUEST, "request", OK),
         ("maintenance.request.labour", "action_submit"): (ON_REQUEST, "labour", OK),
         ("maintenance.request.labour", "action_approve"): (PLANNERS, "labour", OK),
         ("maintenance.request.labour", "action_reset_to_draft"): (ON_REQUEST, "labour", OK),
@@ -117,6 +121,7 @@ DECISIONS_BY_ADDON = {
     "stock_sap_sync": {
         ("plant.sync.backend", "action_stock_sap_create_flows"): (ADMIN, "backend", OK),
         ("maintenance.request", "action_consume_parts"): (ON_REQUEST, "request", OK),
+        ("maintenance.request", "action_technician_book_part"): (ON_REQUEST, "request", OK),
         ("maintenance.request", "action_request_parts"): (ON_REQUEST, "request", OK),
         ("maintenance.request", "action_view_part_transfers"): (ON_REQUEST, "request", OK),
         ("maintenance.request", "action_view_part_requisitions"): (ON_REQUEST, "request", OK),
@@ -137,6 +142,8 @@ DECISIONS_BY_ADDON = {
         ("plant.sync.backend", "action_cmms_setup_flows"): (ADMIN, "backend", OK),
         ("plant.sync.backend", "action_open_cmms_webhook_events"): (READERS, "backend", OK),
         ("maintenance.equipment", "action_open_downtime_events"): (ON_REQUEST, "equipment", OK),
+        ("maintenance.request", "action_downtime_start_now"): (ON_REQUEST, "request", OK),
+        ("maintenance.request", "action_downtime_end_now"): (ON_REQUEST, "request", OK),
         ("plant.downtime.event", "action_open_message"): (READERS, "downtime", OK),
     },
 }
