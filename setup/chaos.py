@@ -712,7 +712,7 @@ class Scenarios:
     # 2: crash after the remote commit ----------------------------------------------------------
     def scenario_2(self) -> Row:
         kills_wanted = self.size("kills")
-        count = max(self.size("s2_requests"), kills_wanted)
+        count = max(self.size("s2_requests"), kills_wanted + 2)
         row = Row(
             "2 crash after remote commit",
             f"SIGKILL x{kills_wanted} of the worker whose SAP create committed",
@@ -721,7 +721,8 @@ class Scenarios:
         budget = 300 + kills_wanted * 90
         deadline = time.monotonic() + budget
         node_pids = lambda: self.s.procs.descendants("odoo-a")  # noqa: E731
-        self.s.sap_faults(hold_next=1, hold_after_commit=90)
+        # every create is held until enough workers were killed (re-runs only look up)
+        self.s.sap_faults(hold_next=kills_wanted, hold_after_commit=90)
         ids = self.s.create_requests(count, f"Chaos S2 {self.tag}")
         killed_at_utc: dict[int, datetime] = {}  # message id -> when its worker was killed
         first_kill = None
@@ -729,14 +730,16 @@ class Scenarios:
             if len(killed_at_utc) >= kills_wanted or time.monotonic() > deadline:
                 break
             holding = self.s.sap_state()["faults"].get("holding") or []
-            if not holding:
-                time.sleep(0.2)
-                continue
             pending = {
                 r[4]: r
                 for r in self.s.messages(ids, "sap_pm_notification")
-                if r[0] not in killed_at_utc
+                if r[0] not in killed_at_utc and r[3] == "pending"
             }
+            if not pending:
+                break  # every create went through
+            if not holding:
+                time.sleep(0.2)
+                continue
             for held in holding:
                 for key, message in pending.items():
                     if key not in held["body"]:
@@ -750,8 +753,6 @@ class Scenarios:
                     killed_at_utc[message[0]] = utcnow()
                     first_kill = first_kill or time.monotonic()
                     log(f"S2: killed worker {job[0][1]} running message {message[0]} ({key})")
-                    if len(killed_at_utc) < kills_wanted:
-                        self.s.sap_faults(hold_next=1, hold_after_commit=90)
             time.sleep(0.2)
         self.s.sap_faults()
         if len(killed_at_utc) < kills_wanted:
@@ -1145,7 +1146,7 @@ def main(argv: list[str] | None = None) -> int:
                 row = Row(name, "-", "-", f"scenario crashed: {exc!r}", lost=1)
             rows.append(row)
             log(f"scenario {name}: duplicates {row.duplicates}, lost {row.lost}, {row.drain}")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         log("interrupted")
         rows.append(Row("interrupted", "-", "-", lost=1))
     finally:

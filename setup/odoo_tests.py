@@ -6,6 +6,9 @@ fresh database on the local PostgreSQL, install our four addons with ``--test-en
 tests, fail on any failing test or on any ERROR/WARNING log line coming from our addons, check that
 they uninstall cleanly, and drop the database. Otherwise say clearly that the layer was skipped.
 
+``--core``: Odoo's own suites of the modules we extend (CORE_MODULES, with demo data as Odoo's CI
+runs them) with our four addons installed; ``--core --baseline``: the same without our addons.
+
 Environment: PGHOST (default 127.0.0.1), PGPORT (5432), PGUSER (current user), ODOO_RC (optional
 config file), ODOO_TEST_DB (database name; default one per run), ODOO_TEST_TAGS (narrow the tests),
 ODOO_KEEP_DB=1 (keep the database for inspection).
@@ -120,6 +123,7 @@ def run_logged(cmd: list[str], log_path: Path, stdin: str | None = None) -> int:
                     and m["logger"].startswith("odoo.addons.")
                     and ".tests." in m["logger"]
                     and m["level"] != "DEBUG"
+                    and not m["logger"].endswith(".browser")  # each click of a browser test
                 )
             ):
                 sys.stdout.write("  | " + line)
@@ -151,7 +155,9 @@ print('UNINSTALL-RESULT', states, 'models-left', left)
 """
 
 
-def install_and_test(base: list[str], modules: list[str], tags: str, log: Path) -> tuple:
+def install_and_test(
+    base: list[str], modules: list[str], tags: str, log: Path, demo: bool = False
+) -> tuple:
     """Install ``modules`` with ``--test-enable``: (tests run, tests failed, problems)."""
     rc = run_logged(
         [
@@ -162,7 +168,7 @@ def install_and_test(base: list[str], modules: list[str], tags: str, log: Path) 
             "--test-tags",
             tags,
             "--stop-after-init",
-            "--without-demo=all",
+            *([] if demo else ["--without-demo=all"]),
             "--http-port",
             str(free_port()),
             "--log-level=info",
@@ -195,6 +201,8 @@ def uninstall(cmd: list[str], base: list[str], log: Path) -> list[str]:
 
 def main() -> int:
     core = "--core" in sys.argv[1:]
+    # --core --baseline: the same suites without our addons, to compare counts and failures
+    baseline = core and "--baseline" in sys.argv[1:]
     cmd, origin = odoo_command()
     if cmd is None:
         # Never silent: an untested Odoo layer is a failure (setup/test --library-only exists).
@@ -210,13 +218,21 @@ def main() -> int:
     try:
         if core:
             # Odoo's own suites the way Odoo's CI runs them when several addons are installed
-            # together: at_install tests at their module's install, post_install tests with
-            # everything (our four addons included) loaded.
+            # together: with demo data (stock's tours need its lot settings), at_install tests at
+            # their module's install, post_install tests with everything (our four addons
+            # included) loaded.
             tags = os.environ.get("ODOO_CORE_TAGS") or ",".join(f"/{m}" for m in CORE_MODULES)
+            modules = CORE_MODULES if baseline else [*CORE_MODULES, *OUR_ADDONS]
             total, failed, problems = install_and_test(
-                base, [*CORE_MODULES, *OUR_ADDONS], tags, logs / "core-suites.log"
+                base,
+                modules,
+                tags,
+                logs / f"core-suites{'-baseline' if baseline else ''}.log",
+                demo=True,
             )
-            label = f"Odoo's own suites ({', '.join(CORE_MODULES)}) with our addons"
+            label = f"Odoo's own suites ({', '.join(CORE_MODULES)}) " + (
+                "WITHOUT our addons (baseline)" if baseline else "with our addons"
+            )
         else:
             tags = os.environ.get("ODOO_TEST_TAGS") or ",".join(f"/{a}" for a in OUR_ADDONS)
             total, failed, problems = install_and_test(
