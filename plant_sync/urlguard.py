@@ -177,33 +177,27 @@ def check_peer(sock: socket.socket, host: str, policy: AddressPolicy) -> None:
         )
 
 
-class PeerCheckedHTTPConnection(HTTPConnection):
+class _PeerCheck:
+    """Validates the connected peer address with the connection's policy, right after the
+    socket connects and before any byte (or TLS handshake: ``connect`` calls ``_new_conn``)."""
+
+    def __init__(self, *args: Any, peer_policy: AddressPolicy | None = None, **kw: Any) -> None:
+        self.peer_policy = peer_policy
+        super().__init__(*args, **kw)
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        if self.peer_policy is not None:
+            check_peer(sock, self.host, self.peer_policy)
+        return sock
+
+
+class PeerCheckedHTTPConnection(_PeerCheck, HTTPConnection):
     """urllib3 connection that validates the connected peer address with its policy."""
 
-    def __init__(self, *args: Any, peer_policy: AddressPolicy | None = None, **kw: Any) -> None:
-        self.peer_policy = peer_policy
-        super().__init__(*args, **kw)
 
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        if self.peer_policy is not None:
-            check_peer(sock, self.host, self.peer_policy)
-        return sock
-
-
-class PeerCheckedHTTPSConnection(HTTPSConnection):
-    """TLS variant: the peer is checked before the handshake (``connect`` calls
-    ``_new_conn`` first)."""
-
-    def __init__(self, *args: Any, peer_policy: AddressPolicy | None = None, **kw: Any) -> None:
-        self.peer_policy = peer_policy
-        super().__init__(*args, **kw)
-
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        if self.peer_policy is not None:
-            check_peer(sock, self.host, self.peer_policy)
-        return sock
+class PeerCheckedHTTPSConnection(_PeerCheck, HTTPSConnection):
+    """TLS variant: the peer is checked before the handshake."""
 
 
 class _PeerCheckedHTTPPool(HTTPConnectionPool):

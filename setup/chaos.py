@@ -341,6 +341,7 @@ class Stack:
             "limit_time_cpu = 120",
             "without_demo = all",
             f"logfile = {self.workdir / f'odoo-{node}.log'}",
+            f"data_dir = {self.workdir / 'data'}",  # the filestore goes with the work dir
             f"plant_sync_encryption_keys = {DEMO_KEY}",
             "",
             "[queue_job]",
