@@ -13,6 +13,7 @@ import requests
 
 from ..crypto import redact
 from ..errors import ProtocolError
+from ..httpbody import read_capped
 from ..urlguard import LINK_STRIP, check_url, guard_session, same_origin
 from . import errors as classify
 from .config import HttpSettings
@@ -41,17 +42,6 @@ def guard_url(url: str, settings: HttpSettings) -> str:
         allow_http=settings.allow_http,
         allow_private=settings.allow_private,
     )
-
-
-def read_capped(response: requests.Response, limit: int, what: str = "Response") -> bytes:
-    """The streamed body, or :class:`ProtocolError` as soon as it exceeds ``limit`` bytes."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(f"{what} exceeds the {limit} byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def guarded_requests_session(settings: HttpSettings) -> requests.Session:
@@ -137,11 +127,7 @@ class GuardedSession:
         return HttpResponse(response.status_code, response.headers, body, response.url)
 
     def _read_capped(self, response: requests.Response) -> bytes:
-        limit = self.settings.max_response_bytes
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise ProtocolError(f"Response of {declared} bytes exceeds the {limit} byte limit")
-        return read_capped(response, limit)
+        return read_capped(response, self.settings.max_response_bytes)
 
     def close(self) -> None:
         self.session.close()

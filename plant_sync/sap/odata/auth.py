@@ -11,6 +11,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from ...errors import AuthenticationError, ConfigurationError, ProtocolError
+from ...httpbody import read_capped
 from ..classify import classify_http, classify_transport
 from ..config import SapConnectionConfig
 
@@ -113,17 +114,7 @@ class OAuth2ClientCredentials(AuthBase):
 
     def _read_capped(self, response: requests.Response) -> bytes:
         """The token answer, refused (:class:`ProtocolError`) beyond ``max_bytes``."""
-        limit = self._max_bytes
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise ProtocolError(f"OAuth2 token answer of {declared} bytes exceeds {limit} bytes")
-        chunks, size = [], 0
-        for chunk in response.iter_content(8192):
-            size += len(chunk)
-            if size > limit:
-                raise ProtocolError(f"OAuth2 token answer exceeds {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_capped(response, self._max_bytes, "OAuth2 token answer")
 
 
 def make_auth(

@@ -35,6 +35,7 @@ from ...errors import (
     RateLimited,
     ServiceUnavailable,
 )
+from ...httpbody import read_capped
 from ...paging import PageGuard
 from ...safexml import parse_xml
 from ...urlguard import LINK_STRIP, AddressPolicy, check_url, guard_session, same_origin
@@ -203,17 +204,7 @@ class SapHttp:
         return HttpResult(response.status_code, response.headers, body, response.url)
 
     def _read_limited(self, response: requests.Response) -> bytes:
-        limit = self.config.max_response_bytes
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise ProtocolError(f"SAP response of {declared} bytes exceeds the {limit} byte limit")
-        chunks, size = [], 0
-        for chunk in response.iter_content(65536):
-            size += len(chunk)
-            if size > limit:
-                raise ProtocolError(f"SAP response exceeds the {limit} byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_capped(response, self.config.max_response_bytes, "SAP response")
 
     # --- CSRF --------------------------------------------------------------------------------
     def csrf_token(self, root: str, *, stale: str | None = None) -> str:
