@@ -4,7 +4,7 @@
 Builds the wheels the way OCA does (whool for each addon, setuptools for the ``plant-sync``
 library), creates a throw-away virtualenv with Odoo 18 (``setup/bootstrap --odoo-only``), installs
 the addon wheels there with pip (dependencies resolved: ``plant-sync`` from the built wheel,
-queue_job from PyPI), then installs the four addons into a fresh database with Odoo's default
+queue_job from PyPI), then installs the five addons into a fresh database with Odoo's default
 addons path only. Also checks that the production install carries no simulator.
 
     setup/check_wheels [--keep]

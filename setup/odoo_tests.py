@@ -2,12 +2,12 @@
 """Step 3 of setup/test: the Odoo layer.
 
 When Odoo 18 is importable by this Python (or ODOO_RC / an ``odoo`` executable is found), create a
-fresh database on the local PostgreSQL, install our four addons with ``--test-enable``, run their
+fresh database on the local PostgreSQL, install our five addons with ``--test-enable``, run their
 tests, fail on any failing test or on any ERROR/WARNING log line coming from our addons, check that
 they uninstall cleanly, and drop the database. Otherwise say clearly that the layer was skipped.
 
 ``--core``: Odoo's own suites of the modules we extend (CORE_MODULES, with demo data as Odoo's CI
-runs them) with our four addons installed; ``--core --baseline``: the same without our addons.
+runs them) with our five addons installed; ``--core --baseline``: the same without our addons.
 
 Environment: PGHOST (default 127.0.0.1), PGPORT (5432), PGUSER (current user), ODOO_RC (optional
 config file), ODOO_TEST_DB (database name; default one per run), ODOO_TEST_TAGS (narrow the tests),
@@ -26,7 +26,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS_DIR = ROOT / "addons"
-OUR_ADDONS = ["plant_sync_base", "maintenance_sap_bridge", "stock_sap_sync", "cmms_connector"]
+OUR_ADDONS = [
+    "plant_sync_base",
+    "plant_sync_sap",
+    "maintenance_sap_bridge",
+    "stock_sap_sync",
+    "cmms_connector",
+]
 # Odoo modules our addons extend, whose own test suites must stay green with our addons installed
 CORE_MODULES = ["maintenance", "stock", "purchase", "purchase_stock"]
 LOG_LINE = re.compile(
@@ -195,7 +201,7 @@ def uninstall(cmd: list[str], base: list[str], log: Path) -> list[str]:
     m = re.search(r"UNINSTALL-RESULT (\{.*\}) models-left (\d+)", log.read_text(errors="replace"))
     if rc or not m or "installed" in m.group(1).replace("uninstalled", "") or m.group(2) != "0":
         return ["uninstall failed: " + (m.group(0) if m else f"see {log}")]
-    say(f"  uninstall: all four addons uninstalled, plant.sync models left: {m.group(2)}")
+    say(f"  uninstall: all five addons uninstalled, plant.sync models left: {m.group(2)}")
     return our_problems(log)
 
 
@@ -219,7 +225,7 @@ def main() -> int:
         if core:
             # Odoo's own suites the way Odoo's CI runs them when several addons are installed
             # together: with demo data (stock's tours need its lot settings), at_install tests at
-            # their module's install, post_install tests with everything (our four addons
+            # their module's install, post_install tests with everything (our five addons
             # included) loaded.
             tags = os.environ.get("ODOO_CORE_TAGS") or ",".join(f"/{m}" for m in CORE_MODULES)
             modules = CORE_MODULES if baseline else [*CORE_MODULES, *OUR_ADDONS]

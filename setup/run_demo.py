@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Run the Plant Sync demo: both simulators, Odoo 18 with the four addons and queue_job's runner.
+"""Run the Plant Sync demo: both simulators, Odoo 18 with the five addons and queue_job's runner.
 
     setup/run-demo [--port 8069] [--sap-port 8090] [--cmms-port 8091] [--db plant_sync_demo]
                    [--reset] [--check]
 
 ``setup/run-demo`` checks the ports, runs ``setup/bootstrap`` (Odoo 18, queue_job and our
 requirements in ``.venv/``) and then this script with the interpreter bootstrap names. It starts
-the SAP and CMMS simulators with their demo data on 127.0.0.1, creates the database with the four
+the SAP and CMMS simulators with their demo data on 127.0.0.1, creates the database with the five
 addons (first run: a few minutes), loads ``setup/demo_data.py`` (backends on the simulators,
 flows, mappings, one user per role, a first import) and serves Odoo with ``workers`` and
 queue_job's job runner. It prints the URL and the logins; Ctrl-C stops everything.
@@ -36,7 +36,13 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = ["plant_sync_base", "maintenance_sap_bridge", "stock_sap_sync", "cmms_connector"]
+ADDONS = [
+    "plant_sync_base",
+    "plant_sync_sap",
+    "maintenance_sap_bridge",
+    "stock_sap_sync",
+    "cmms_connector",
+]
 DEMO_KEY = "bfo07sG1-Mz-q0HnGfW9hQ7_KfTWA9hDrtY9cfbwG1o="  # demo only, like docker/odoo.conf
 SAP_USER, SAP_PASSWORD, SAP_CLIENT = "PLANT_SYNC", "Secret#1", "100"  # the simulator's defaults
 CHANNELS = "root:4,root.plant_sync:4,root.plant_sync.sap:2,root.plant_sync.cmms:2"

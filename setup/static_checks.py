@@ -6,7 +6,10 @@
    files OCA expects, security files first and menus last;
 3. pylint-odoo with the OCA mandatory checks (.pylintrc-mandatory);
 4. ruff over the library, addons, tests and scripts (pyproject.toml [tool.ruff]);
-5. the library never imports odoo.
+5. the library never imports odoo;
+6. every flow is one file ``addons/<addon>/flows/<code>.py`` declaring ``@register`` and
+   ``code = <its file name>`` (directly or through a constant), with no other flow in it, and
+   README's flow table links every such file; no method name is built from a flow code.
 """
 
 from __future__ import annotations
@@ -85,6 +88,36 @@ def check_no_odoo_in_library() -> list[str]:
     ]
 
 
+def check_flow_files() -> list[str]:
+    problems = []
+    readme = (ROOT / "README.md").read_text()
+    for path in sorted((ROOT / "addons").glob("*/flows/*.py")):
+        if path.name in ("__init__.py", "common.py"):
+            continue
+        rel = path.relative_to(ROOT)
+        text = path.read_text()
+        if text.count("@register") != 1:
+            problems.append(f"{rel}: one @register'ed flow per file")
+        code = path.stem
+        constants = re.findall(r'^(FLOW_\w+) = "([a-z_0-9]+)"', _flow_constants(path), re.M)
+        declared = re.search(r"^    code = (\S+)$", text, re.M)
+        value = declared and dict(constants).get(declared.group(1), declared.group(1).strip('"'))
+        if value != code:
+            problems.append(f"{rel}: declares code {value!r}, the file says {code!r}")
+        if f"]({rel})" not in readme:
+            problems.append(f"{rel}: not linked from README's flow table")
+    for path in sorted((ROOT / "addons").rglob("*.py")):
+        if re.search(r"_plant_sync_(run|pull)_", path.read_text()):
+            problems.append(f"{path.relative_to(ROOT)}: flows are found in the registry")
+    return problems
+
+
+def _flow_constants(path: Path) -> str:
+    addon = path.parent.parent
+    helpers = (addon / "sap_tools.py", addon / "tools.py")
+    return "".join(p.read_text() for p in helpers if p.exists())
+
+
 def run(name: str, cmd: list[str]) -> list[str]:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -97,6 +130,7 @@ def main() -> int:
         "xml": check_xml(),
         "manifests": check_manifests(),
         "library imports": check_no_odoo_in_library(),
+        "flow files": check_flow_files(),
         "pylint-odoo": run(
             "pylint-odoo",
             [

@@ -3,12 +3,12 @@
     "name": "Maintenance SAP Bridge",
     "summary": "Maintenance requests and equipment synchronised with SAP PM notifications, "
     "orders, confirmations and equipment",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Manufacturing/Maintenance",
     "website": "https://github.com/plant-sync/plant-sync",
     "author": "Plant Sync contributors",
     "license": "LGPL-3",
-    "depends": ["plant_sync_base", "maintenance"],
+    "depends": ["plant_sync_sap", "maintenance"],
     "external_dependencies": {"python": ["plant_sync", "requests"]},
     "data": [
         "security/ir.model.access.csv",

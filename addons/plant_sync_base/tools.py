@@ -82,7 +82,7 @@ def dumps(data: Any) -> str:
 
 @dataclass
 class HandlerResult:
-    """What a flow handler (``_plant_sync_run_<flow_code>``) may return.
+    """What a flow's ``run`` (``plant_sync_base.flow``) may return.
 
     A plain ``dict`` (the response) or a tuple ``(response, external_id[, version])`` are accepted
     too. ``state='sent'`` leaves the message waiting for an asynchronous confirmation.
@@ -92,6 +92,9 @@ class HandlerResult:
     external_id: str | None = None
     version: str | None = None
     state: str = "done"
+    #: which binding of the record ``external_id`` is (see ``plant.sync.binding``); None: the
+    #: number is kept on the record itself, only the message shows it
+    doc_type: str | None = "main"
 
     @classmethod
     def coerce(cls, value: Any) -> HandlerResult:
@@ -113,7 +116,7 @@ class HandlerResult:
 
 @dataclass
 class BatchPage:
-    """What a batch pull handler (``_plant_sync_pull_<flow_code>`` on plant.sync.flow) returns
+    """What a flow's ``pull`` (``plant_sync_base.flow``) returns
     for one page. ``items`` are dicts ``{"key": tuple, "payload": dict}`` turned into inbound
     messages; ``next_page_token`` asks for another page (a new job, so each page commits);
     ``watermark_date``/``watermark_token`` are stored on the flow after the last page."""

@@ -7,7 +7,7 @@
     "website": "https://github.com/plant-sync/plant-sync",
     "author": "Plant Sync contributors",
     "license": "LGPL-3",
-    "depends": ["plant_sync_base", "stock", "purchase", "maintenance"],
+    "depends": ["plant_sync_sap", "stock", "purchase", "maintenance"],
     "external_dependencies": {"python": ["plant_sync", "requests"]},
     "data": [
         "security/ir.model.access.csv",

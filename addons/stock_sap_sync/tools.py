@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Helpers shared by the models of stock_sap_sync (no model here)."""
+"""Helpers shared by the models and flows of stock_sap_sync (no model here)."""
 
 from __future__ import annotations
 
@@ -81,3 +81,25 @@ def movement_type(backend, kind):
     return backend.env["plant.sync.mapping"]._to_external(
         backend, "movement_type", kind, default=MOVEMENT_TYPES[kind]
     )
+
+
+def mapped_locations(flow):
+    """Stock locations with a ``location`` mapping usable outbound on ``flow``'s backend (of
+    the flow's company, when it has one)."""
+    mappings = (
+        flow.env["plant.sync.mapping"]
+        .sudo()
+        .search(
+            [
+                ("mapping_type", "=", "location"),
+                ("direction", "in", ("both", "outbound")),
+                ("backend_id", "in", [flow.backend_id.id, False]),
+                ("odoo_key", "=like", "stock.location,%"),
+            ]
+        )
+    )
+    locations = flow.env["stock.location"].sudo()
+    for mapping in mappings:
+        locations |= mapping.odoo_ref
+    company = flow.company_id
+    return locations.filtered(lambda loc: not company or loc.company_id in (company, False))

@@ -13,6 +13,7 @@ from .workorder import WorkOrder
 class CmmsClient(Protocol):
     """Work-order access to one CMMS backend. Every method raises only
     :class:`plant_sync.errors.IntegrationError` subclasses (``transient`` tells retry from stop).
+    One attempt per call, no retry or sleep inside: the caller (the Odoo engine) retries.
     """
 
     def list_changed(self, since: datetime | None = None) -> Iterator[WorkOrder]:

@@ -106,8 +106,11 @@ def from_maximo_json(status: int, body: Any, retry_after: float | None = None) -
     code = str(error.get("reasonCode") or "")
     message = str(error.get("message") or f"Maximo answered HTTP {status}")
     details = [ErrorDetail(code=code, message=message, severity="error")]
-    for item in body.get("attrerrors") or []:
-        sub = item.get("Error", {}) if isinstance(item, dict) else {}
+    items = body.get("attrerrors")
+    for item in items if isinstance(items, list) else []:
+        sub = item.get("Error") if isinstance(item, dict) else None
+        if not isinstance(sub, dict):
+            continue
         details.append(
             ErrorDetail(
                 code=str(sub.get("reasonCode") or ""),

@@ -3,7 +3,6 @@ cap, content-type and JSON checks, typed errors, and logs without secrets."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +12,7 @@ import requests
 
 from ..crypto import redact
 from ..errors import ProtocolError
-from ..httpbody import read_capped
+from ..httpbody import parse_json, read_capped
 from ..urlguard import LINK_STRIP, check_url, guard_session, same_origin
 from . import errors as classify
 from .config import HttpSettings
@@ -146,8 +145,8 @@ def json_headers(
 def error_json(response: HttpResponse) -> Any:
     """An error answer's body as JSON, or ``None`` when it is not JSON."""
     try:
-        return json.loads(response.body)
-    except ValueError:
+        return parse_json(response.body)
+    except ProtocolError:
         return None
 
 
@@ -164,8 +163,7 @@ def decode_json(response: HttpResponse, *, allow_empty: bool = False) -> Any:
             status=response.status,
         )
     try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(
-            f"Malformed JSON (HTTP {response.status}): {exc}", status=response.status
-        ) from None
+        return parse_json(response.body)
+    except ProtocolError as exc:
+        exc.status = response.status
+        raise

@@ -31,7 +31,17 @@ from ..errors import NotFound, ProtocolError, ValidationError
 from . import errors as classify
 from .config import MaximoConfig
 from .http import GuardedSession, HttpResponse, decode_json, error_json, json_headers
-from .workorder import DATE_FIELDS, LabourLine, WorkOrder, format_datetime, parse_datetime
+from .workorder import (
+    DATE_FIELDS,
+    LabourLine,
+    WorkOrder,
+    date_value,
+    field_value,
+    format_datetime,
+    hours_value,
+    rows_value,
+    text_value,
+)
 
 LABTRANS_SELECT = "labtrans{laborcode,craft,regularhrs,startdatetime,finishdatetime}"
 FAILUREREPORT_SELECT = "failurereport{type,failurecode}"
@@ -88,7 +98,9 @@ class MaximoClient:
             current = self._find(workorder.external_id)
             if current is None:
                 raise NotFound(f"Maximo work order {workorder.external_id} not found")
-            href = current["href"]
+            href = text_value(current.get("href") or "", "href")
+            if not href:
+                raise ProtocolError("Maximo answered a work order without its 'href'")
         headers = {
             "x-method-override": "PATCH",
             "patchtype": "MERGE",
@@ -133,10 +145,10 @@ class MaximoClient:
             value = record.get(attr)
             if value is None:
                 continue
-            values[name] = parse_datetime(value) if name in DATE_FIELDS else str(value)
-        for row in record.get("failurereport") or []:
-            kind = str(row.get("type") or "").upper()
-            code = str(row.get("failurecode") or "")
+            values[name] = field_value(name, value, attr)
+        for row in rows_value(record.get("failurereport"), "failurereport"):
+            kind = text_value(row.get("type") or "", "type").upper()
+            code = text_value(row.get("failurecode") or "", "failurecode")
             if kind == "CAUSE":
                 values["cause_code"] = code
             elif kind == "REMEDY":
@@ -145,17 +157,17 @@ class MaximoClient:
                 values.setdefault("problem_code", code)
         values["labour"] = [
             LabourLine(
-                labour_code=str(row.get("laborcode") or ""),
-                craft=str(row.get("craft") or ""),
-                hours=float(row.get("regularhrs") or 0.0),
-                start=parse_datetime(row.get("startdatetime")),
-                finish=parse_datetime(row.get("finishdatetime")),
+                labour_code=text_value(row.get("laborcode") or "", "laborcode"),
+                craft=text_value(row.get("craft") or "", "craft"),
+                hours=hours_value(row.get("regularhrs"), "regularhrs"),
+                start=date_value(row.get("startdatetime"), "startdatetime"),
+                finish=date_value(row.get("finishdatetime"), "finishdatetime"),
             )
-            for row in record.get("labtrans") or []
+            for row in rows_value(record.get("labtrans"), "labtrans")
         ]
         rowstamp = record.get("_rowstamp")
-        values["version"] = "" if rowstamp is None else str(rowstamp)
-        values["ref"] = str(record.get("href") or "")
+        values["version"] = "" if rowstamp is None else text_value(rowstamp, "_rowstamp")
+        values["ref"] = text_value(record.get("href") or "", "href")
         if "workorderid" in record:
             values["extra"] = {"workorderid": record["workorderid"]}
         return WorkOrder(**values)
@@ -229,10 +241,12 @@ class MaximoClient:
             if not isinstance(body, dict) or not isinstance(body.get("member", []), list):
                 raise ProtocolError("Maximo collection answer without a 'member' list")
             members = body.get("member", [])
+            if not all(isinstance(member, dict) for member in members):
+                raise ProtocolError("Maximo collection answer with a member that is no record")
             yield from members
-            next_page = ((body.get("responseInfo") or {}).get("nextPage") or {}).get("href")
+            next_page = _next_page(body)
             if next_page:
-                guard.next_page(len(members), str(next_page))
+                guard.next_page(len(members), next_page)
             url, query = next_page, None  # nextPage.href carries every query parameter
 
     def _auth_headers(self) -> dict[str, str]:
@@ -266,6 +280,16 @@ class MaximoClient:
         if not isinstance(record, dict):
             raise ProtocolError("Maximo answered a create/update with no record")
         return record
+
+
+def _next_page(body: dict[str, Any]) -> str | None:
+    """``responseInfo.nextPage.href`` of a collection answer (None on the last page)."""
+    info = body.get("responseInfo") or {}
+    page = (info.get("nextPage") or {}) if isinstance(info, dict) else None
+    href = page.get("href") if isinstance(page, dict) else None
+    if not isinstance(page, dict) or not isinstance(href, (str, type(None))):
+        raise ProtocolError("Maximo 'responseInfo.nextPage.href' is not a link")
+    return href or None
 
 
 def _quote(value: str) -> str:

@@ -17,7 +17,16 @@ from .config import RestConfig
 from .http import GuardedSession, HttpResponse, decode_json, error_json, json_headers
 from .mapping import as_list, get_path, set_path
 from .signing import RequestSigner, make_signer
-from .workorder import DATE_FIELDS, LabourLine, WorkOrder, format_datetime, parse_datetime
+from .workorder import (
+    DATE_FIELDS,
+    LabourLine,
+    WorkOrder,
+    date_value,
+    field_value,
+    format_datetime,
+    hours_value,
+    text_value,
+)
 
 LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
 LABOUR_KEYS = ("labour_code", "craft", "hours", "start", "finish")
@@ -72,7 +81,8 @@ class RestClient:
             elif pag.style == "cursor":
                 cursor = get_path(body, pag.cursor_path)
                 if cursor and items:
-                    guard.next_page(len(items), str(cursor))
+                    cursor = text_value(cursor, pag.cursor_path)
+                    guard.next_page(len(items), cursor)
                     target = cfg.list_path
             elif pag.style == "next_link":
                 link = self._next_link(body, response)
@@ -119,7 +129,7 @@ class RestClient:
             value = get_path(record, path)
             if value is None or name in ("labour", "extra"):
                 continue
-            values[name] = parse_datetime(value) if name in DATE_FIELDS else str(value)
+            values[name] = field_value(name, value, path)
         if self.config.labour_path:
             values["labour"] = [
                 self._labour_line(row) for row in as_list(get_path(record, self.config.labour_path))
@@ -162,11 +172,11 @@ class RestClient:
             k: get_path(row, p) for k, p in self.config.labour_fields.items() if k in LABOUR_KEYS
         }
         return LabourLine(
-            labour_code=str(values.get("labour_code") or ""),
-            craft=str(values.get("craft") or ""),
-            hours=float(values.get("hours") or 0.0),
-            start=parse_datetime(values.get("start")),
-            finish=parse_datetime(values.get("finish")),
+            labour_code=text_value(values.get("labour_code") or "", "labour_code"),
+            craft=text_value(values.get("craft") or "", "craft"),
+            hours=hours_value(values.get("hours"), "hours"),
+            start=date_value(values.get("start"), "start"),
+            finish=date_value(values.get("finish"), "finish"),
         )
 
     # --- plumbing ------------------------------------------------------------------------------
@@ -191,7 +201,7 @@ class RestClient:
             match = LINK_NEXT.search(response.headers.get("Link", ""))
             return match.group(1) if match else None
         link = get_path(body, path)
-        return str(link) if link else None
+        return text_value(link, path) if link else None
 
     def _auth_headers(self) -> dict[str, str]:
         auth = self.config.auth

@@ -35,7 +35,15 @@ from . import errors as classify
 from .config import HttpSettings, SoapConfig, SoapOperation
 from .http import guard_url, guarded_requests_session, read_capped
 from .mapping import as_list, fill_template, get_path, set_path
-from .workorder import DATE_FIELDS, LabourLine, WorkOrder, format_datetime, parse_datetime
+from .workorder import (
+    LabourLine,
+    WorkOrder,
+    date_value,
+    field_value,
+    format_datetime,
+    hours_value,
+    text_value,
+)
 
 _logger = logging.getLogger(__name__)
 SOAP_ENV_NS = (
@@ -194,7 +202,7 @@ class SoapClient:
             if (
                 not records
                 or len(records) < cfg.page_size
-                or (total is not None and start >= int(total))
+                or (total is not None and start >= _count(total))
             ):
                 return
             guard.next_page(len(records))
@@ -247,24 +255,28 @@ class SoapClient:
             value = get_path(record, path)
             if value is None:
                 continue
-            values[name] = parse_datetime(value) if name in DATE_FIELDS else str(value)
+            values[name] = field_value(name, value, path)
         if cfg.failure_path:
             kinds = {v.upper(): k for k, v in cfg.failure_types.items()}
+            type_path = cfg.failure_fields.get("type", "TYPE")
+            code_path = cfg.failure_fields.get("code", "")
             for row in as_list(get_path(record, cfg.failure_path)):
-                kind = str(get_path(row, cfg.failure_fields.get("type", "TYPE")) or "").upper()
+                kind = text_value(get_path(row, type_path) or "", type_path).upper()
                 if kind in kinds:
-                    values[kinds[kind]] = str(
-                        get_path(row, cfg.failure_fields.get("code", "")) or ""
-                    )
+                    values[kinds[kind]] = text_value(get_path(row, code_path) or "", code_path)
         if cfg.labour_path:
             lf = cfg.labour_fields
+
+            def field(row: Any, key: str) -> Any:
+                return get_path(row, lf.get(key, ""))
+
             values["labour"] = [
                 LabourLine(
-                    labour_code=str(get_path(row, lf.get("labour_code", "")) or ""),
-                    craft=str(get_path(row, lf.get("craft", "")) or ""),
-                    hours=float(get_path(row, lf.get("hours", "")) or 0.0),
-                    start=parse_datetime(get_path(row, lf.get("start", ""))),
-                    finish=parse_datetime(get_path(row, lf.get("finish", ""))),
+                    labour_code=text_value(field(row, "labour_code") or "", "labour_code"),
+                    craft=text_value(field(row, "craft") or "", "craft"),
+                    hours=hours_value(field(row, "hours"), "hours"),
+                    start=date_value(field(row, "start"), "start"),
+                    finish=date_value(field(row, "finish"), "finish"),
                 )
                 for row in as_list(get_path(record, cfg.labour_path))
             ]
@@ -354,8 +366,9 @@ class SoapClient:
         except IntegrationError:
             raise
         except zeep.exceptions.Fault as fault:
-            detail = etree.tostring(fault.detail).decode() if fault.detail is not None else ""
-            raise classify.from_soap_fault(fault.message or "", fault.code or "", detail) from None
+            raise classify.from_soap_fault(
+                str(fault.message or ""), str(fault.code or ""), _fault_detail(fault.detail)
+            ) from None
         except Exception as exc:
             raise _zeep_error(exc, f"SOAP {operation.name}") from None
         return serialize_object(result, dict)
@@ -365,6 +378,18 @@ class SoapClient:
         element = etree.Element(name)
         element.text = value
         return element
+
+
+def _fault_detail(detail: Any) -> str:
+    """A fault's detail as text: zeep gives an element, or the raw answer (bytes) when a
+    non-200 answer carries no Fault element."""
+    if detail is None:
+        return ""
+    if isinstance(detail, etree._Element):
+        return etree.tostring(detail).decode()
+    if isinstance(detail, bytes):
+        return detail[:4000].decode("utf-8", "replace")
+    return str(detail)
 
 
 def _zeep_error(exc: Exception, what: str) -> IntegrationError:
@@ -388,6 +413,14 @@ def _zeep_error(exc: Exception, what: str) -> IntegrationError:
     if isinstance(exc, (TypeError, ValueError)):
         return ValidationError(f"{what}: {exc}")
     return ProtocolError(f"{what}: {type(exc).__name__}: {exc}")
+
+
+def _count(value: Any) -> int:
+    """A record count of a SOAP answer (``rsTotal``)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ProtocolError(f"SOAP answer with a record count of {value!r}"[:200]) from None
 
 
 def _is_url(location: str) -> bool:

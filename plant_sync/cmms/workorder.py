@@ -7,9 +7,14 @@ the remote side sends no offset); ``None`` means "not set / unknown".
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
+
+from ..errors import ProtocolError
 
 DATE_FIELDS = frozenset(
     {"downtime_start", "downtime_end", "reported_at", "target_start", "target_finish", "changed_at"}
@@ -80,21 +85,35 @@ class WorkOrder:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WorkOrder:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        for name in DATE_FIELDS & values.keys():
-            values[name] = parse_datetime(values[name])
-        values["labour"] = [
-            LabourLine(
-                labour_code=str(line.get("labour_code") or ""),
-                craft=str(line.get("craft") or ""),
-                hours=float(line.get("hours") or 0.0),
-                start=parse_datetime(line.get("start")),
-                finish=parse_datetime(line.get("finish")),
-            )
-            for line in values.get("labour") or []
-        ]
+    def from_dict(cls, data: Mapping[str, Any]) -> WorkOrder:
+        """The work order of :meth:`to_dict` data, also when it came from outside (a webhook
+        event carrying the work order): values of the wrong type are a :class:`ProtocolError`."""
+        if not isinstance(data, Mapping):
+            raise ProtocolError("A work order must be a JSON object")
+        values: dict[str, Any] = {}
+        for name in (f.name for f in fields(cls)):
+            value = data.get(name)
+            if value is None:
+                continue
+            if name in DATE_FIELDS:
+                values[name] = date_value(value, name)
+            elif name == "labour":
+                values[name] = [
+                    LabourLine(
+                        labour_code=text_value(line.get("labour_code") or "", "labour_code"),
+                        craft=text_value(line.get("craft") or "", "craft"),
+                        hours=hours_value(line.get("hours"), "hours"),
+                        start=date_value(line.get("start"), "start"),
+                        finish=date_value(line.get("finish"), "finish"),
+                    )
+                    for line in rows_value(value, "labour")
+                ]
+            elif name == "extra":
+                if not isinstance(value, Mapping):
+                    raise ProtocolError("A work order's 'extra' must be a JSON object")
+                values[name] = dict(value)
+            else:
+                values[name] = text_value(value, name)
         return cls(**values)
 
 
@@ -115,6 +134,54 @@ def parse_datetime(value: Any) -> datetime | None:
     if result.tzinfo is None:
         result = result.replace(tzinfo=timezone.utc)
     return result
+
+
+# --- values received from a CMMS: the wrong type is a ProtocolError, never another exception ----
+def text_value(value: Any, what: str) -> str:
+    """A scalar as text; an object or a list where a value belongs is refused."""
+    if isinstance(value, (Mapping, list, tuple, set, bytes)):
+        kind = type(value).__name__
+        raise ProtocolError(f"CMMS field {what!r}: a value was expected, not {kind}")
+    return str(value)
+
+
+def field_value(name: str, value: Any, what: str) -> str | datetime | None:
+    """The value of normalized field ``name`` (a date or text) received as ``what``."""
+    return date_value(value, what) if name in DATE_FIELDS else text_value(value, what)
+
+
+def date_value(value: Any, what: str) -> datetime | None:
+    """:func:`parse_datetime` of a received value."""
+    if value is not None and not isinstance(value, datetime):
+        text_value(value, what)  # refuses objects and lists
+    try:
+        return parse_datetime(value)
+    except (ValueError, OverflowError) as exc:
+        raise ProtocolError(f"CMMS field {what!r}: {exc}") from None
+
+
+def hours_value(value: Any, what: str) -> float:
+    """A number of hours (empty = 0): a finite number or its text."""
+    if value is None or value == "":
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ProtocolError(f"CMMS field {what!r}: a number was expected, got {value!r}"[:200])
+    try:
+        hours = float(value)
+    except (ValueError, OverflowError):
+        hours = math.nan
+    if not math.isfinite(hours):
+        raise ProtocolError(f"CMMS field {what!r}: {value!r} is not a number"[:200])
+    return hours
+
+
+def rows_value(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """Child rows (labour lines, failure report rows): a list of objects (none when empty)."""
+    if value is None or value == "":
+        return []
+    if not isinstance(value, list) or not all(isinstance(row, Mapping) for row in value):
+        raise ProtocolError(f"CMMS field {what!r}: a list of objects was expected")
+    return value
 
 
 def format_datetime(value: datetime | None) -> str | None:

@@ -50,7 +50,8 @@ class SapConnectionConfig:
     max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES
     pool_size: int = 10
     correlation_header: str = "X-Correlation-ID"
-    # --- retries (reads, and creates guarded by the idempotency look-up) ---
+    # --- retries: in the ops layer only (reads; creates and status changes after a re-check,
+    # see sap/idempotent.py); the transports try once. 1 = no retry, no sleep ---
     max_attempts: int = 4
     backoff: float = 0.5  # seconds, doubled per attempt
     max_retry_after: float = 30.0  # cap on a server's Retry-After

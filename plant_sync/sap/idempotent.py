@@ -1,7 +1,14 @@
-"""Exactly-once creates from the client side.
+"""The one retry layer of the SAP library, and exactly-once creates from the client side.
+
+Transports (OData client, RFC client) make a single attempt per call; only protocol steps that
+are not a retry of a failure happen inside them (a CSRF token re-fetched after "CSRF token
+validation failed", a new OAuth token after a 401, the next page). Every repetition with back-off
+happens here, bounded by ``SapConnectionConfig.max_attempts``: :meth:`Retrier.read` for one
+remote read, :func:`create_once` for creates, :func:`reach` for status changes. With
+``max_attempts=1`` nothing is repeated and nothing sleeps (the Odoo engine and queue_job retry).
 
 SAP has no idempotency header, so every create carries our 16-character key in a document field
-(see the simulator README / ops modules for which) and this module runs the protocol:
+(see the simulator README / ops modules for which) and :func:`create_once` runs the protocol:
 
 1. look the key up; if a document carries it, return it (``created=False``);
 2. create; on success return it (``created=True``);
@@ -23,10 +30,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from ..errors import ConfigurationError, IntegrationError
+from ..errors import BusinessRuleError, ConfigurationError, IntegrationError
 from .models import CreateResult, Message
 
 T = TypeVar("T")
+S = TypeVar("S")
 log = logging.getLogger("plant_sync.sap.idempotent")
 
 _registry_lock = threading.Lock()
@@ -70,15 +78,52 @@ class Retrier:
             delay = max(delay, exc.retry_after)
         time.sleep(min(delay, self.cap))
 
+    def again(self, attempt: int, exc: IntegrationError) -> bool:
+        """After failed attempt ``attempt`` (0-based): back off and return True when ``exc`` is
+        transient and an attempt is left; False means: raise it."""
+        if not exc.transient or attempt >= self.attempts - 1:
+            return False
+        log.info("SAP call failed (%s), retry %d/%d", exc.technical(), attempt + 1, self.attempts)
+        self.pause(attempt, exc)
+        return True
+
     def read(self, fn: Callable[[], T]) -> T:
+        """``fn`` is one remote read (no side effect): repeated as it is."""
         for attempt in range(self.attempts):
             try:
                 return fn()
             except IntegrationError as exc:
-                if not exc.transient or attempt == self.attempts - 1:
+                if not self.again(attempt, exc):
                     raise
-                self.pause(attempt, exc)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def reach(
+    read: Callable[[], S],
+    reached: Callable[[S], bool],
+    action: Callable[[], object],
+    retrier: Retrier,
+) -> S:
+    """Bring a document to a state with ``action`` (release, TECO, close, complete): repeated
+    only after ``read`` shows the state still not reached, so a lost answer never acts twice.
+    A business error is accepted when the state was reached meanwhile (a concurrent call)."""
+    for attempt in range(retrier.attempts):
+        current = read()
+        if reached(current):
+            return current
+        try:
+            action()
+        except BusinessRuleError:
+            current = read()
+            if not reached(current):
+                raise
+            return current
+        except IntegrationError as exc:
+            if not retrier.again(attempt, exc):
+                raise
+            continue
+        return read()
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def create_once(
@@ -90,7 +135,8 @@ def create_once(
     namespace: str = "",
 ) -> CreateResult[T]:
     with key_lock(f"{namespace}:{key}"):
-        existing = retrier.read(lookup)
+        # the look-up's reads are each retried already (Retrier.read in the ops layer)
+        existing = lookup()
         if existing is not None:
             return CreateResult(existing, created=False, idempotency_key=key, attempts=0)
         for attempt in range(retrier.attempts):
@@ -104,11 +150,10 @@ def create_once(
                     messages=messages,
                 )
             except IntegrationError as exc:
-                if not exc.transient or attempt == retrier.attempts - 1:
+                if not retrier.again(attempt, exc):
                     raise
-                log.info("Create %s failed (%s); re-checking before retry", key, exc.technical())
-                retrier.pause(attempt, exc)
-                existing = retrier.read(lookup)
+                log.info("Create %s failed; re-checking its key before the retry", key)
+                existing = lookup()
                 if existing is not None:
                     return CreateResult(
                         existing,

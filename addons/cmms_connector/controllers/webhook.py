@@ -17,6 +17,8 @@ import logging
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
+from plant_sync.errors import ProtocolError
+from plant_sync.httpbody import parse_json
 from plant_sync.webhooks import Verdict, WebhookVerifier, read_body
 
 from ..models.cmms_webhook_event import SeenStore
@@ -86,8 +88,8 @@ class CmmsWebhookController(http.Controller):
             )
             return _answer(result.http_status, status=result.verdict.value)
         try:
-            event = json.loads(body)
-        except ValueError:
+            event = parse_json(body, "webhook body")  # also refuses nesting that is too deep
+        except ProtocolError:
             event = None
         if not isinstance(event, dict):
             request.env.cr.rollback()  # forget the event id: the sender may send it right

@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
-from datetime import timezone
 
 from odoo import api, fields, models
 from odoo.addons.plant_sync_base.tools import (
@@ -13,8 +12,7 @@ from odoo.addons.plant_sync_base.tools import (
 )
 from odoo.tools import html2plaintext, plaintext2html
 
-from plant_sync.cmms.workorder import LabourLine, WorkOrder
-
+from ..flows.common import CODE_FIELDS, to_odoo_datetime
 from .plant_sync_backend import CMMS_KINDS
 
 #: fields whose change in Odoo is sent to the CMMS work order
@@ -33,7 +31,7 @@ PUSH_TRIGGER_FIELDS = frozenset(
 #: context key: data being written was received from this CMMS backend (an ``ImportFlag`` of
 #: it, honoured in superuser mode only: see ``plant_sync_base.tools.import_flag``)
 CMMS_IMPORT_KEY = "cmms_import_backend"
-#: what the CMMS said: written by the CMMS flow handlers only
+#: what the CMMS said: written by the CMMS flows only
 CMMS_REFERENCE_FIELDS = frozenset(
     {"cmms_status", "cmms_work_type", "cmms_labour_hours", "cmms_labour_pushed"}
 )
@@ -54,25 +52,6 @@ TECHNICIAN_FAILURE = (
     "technician_failure",
     "cmms_connector.maintenance_request_view_form_technician_failure",
 )
-#: normalized work-order field -> (request field, mapping type)
-CODE_FIELDS = {
-    "failure_class": ("cmms_failure_class", "failure_code"),
-    "problem_code": ("cmms_problem_code", "cmms_problem"),
-    "cause_code": ("cmms_cause_code", "cause_code"),
-    "remedy_code": ("cmms_remedy_code", "cmms_remedy"),
-}
-
-
-def to_odoo_datetime(value):
-    """Aware datetime (library) -> naive UTC (Odoo)."""
-    if not value:
-        return False
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def to_aware(value):
-    """Naive UTC (Odoo) -> aware datetime (library)."""
-    return value.replace(tzinfo=timezone.utc) if value else None
 
 
 class MaintenanceRequest(models.Model):
@@ -336,6 +315,8 @@ class MaintenanceRequest(models.Model):
         }
 
     def _cmms_enqueue_push(self):
+        """One ``cmms_wo_push`` message per CMMS of each request and state of its pushed
+        fields (the work order sent is built by ``flows/cmms_wo_push.py`` when it runs)."""
         Message = self.env["plant.sync.message"]
         for request in self:
             for backend in request._cmms_push_backends():
@@ -350,53 +331,6 @@ class MaintenanceRequest(models.Model):
                     key_parts=("push", request.id, str(request.write_date), digest),
                     backend=backend,
                 )
-
-    def _cmms_workorder_for_push(self, backend):
-        """(WorkOrder, fields) to send: current state of the request, mapped values."""
-        self.ensure_one()
-        Mapping = self.env["plant.sync.mapping"]
-        wo = WorkOrder(external_id=backend._external_id_for(self) or "")
-        pushed = []
-        if self.stage_id:
-            wo.status = Mapping._to_external(backend, "status", self.stage_id)
-            pushed.append("status")
-        if self.downtime_start:
-            wo.downtime_start = to_aware(self.downtime_start)
-            pushed.append("downtime_start")
-        if self.downtime_end:
-            wo.downtime_end = to_aware(self.downtime_end)
-            pushed.append("downtime_end")
-        for name, (field_name, mapping_type) in CODE_FIELDS.items():
-            if self[field_name]:
-                setattr(
-                    wo,
-                    name,
-                    Mapping._to_external(backend, mapping_type, self[field_name], self[field_name]),
-                )
-                pushed.append(name)
-        labour = self.duration - self.cmms_labour_hours
-        if self.stage_id.done and not self.cmms_labour_pushed and labour > 0:
-            technician = self.user_id
-            code = Mapping._to_external(
-                backend, "technician", technician, default=technician.login or ""
-            )
-            wo.labour = [
-                LabourLine(
-                    labour_code=(code or "").upper(),
-                    hours=round(labour, 2),
-                    start=to_aware(self.downtime_start) if self.downtime_start else None,
-                    finish=to_aware(self.downtime_end) if self.downtime_end else None,
-                )
-            ]
-            pushed.append("labour")
-        if not wo.external_id:
-            wo.title = self.name
-            wo.description = html2plaintext(self.description or "")
-            asset = self.equipment_id and backend._external_id_for(self.equipment_id)
-            if asset:
-                wo.asset_id = asset
-            wo.site = backend.cmms_site_id or ""
-        return wo, pushed
 
     # ---------------------------------------------------------------------------------------
     # the technician's failure report (phone) and the timeline

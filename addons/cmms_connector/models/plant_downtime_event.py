@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
-from .maintenance_request import to_odoo_datetime
+from ..flows.common import to_odoo_datetime
 
 
 class PlantDowntimeEvent(models.Model):

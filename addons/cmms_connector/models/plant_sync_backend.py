@@ -3,9 +3,6 @@ import json
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
-from odoo.addons.plant_sync_base.models.plant_sync_backend import (
-    PlantSyncBackend as BasePlantSyncBackend,
-)
 from odoo.exceptions import ValidationError
 
 from plant_sync.errors import ConfigurationError
@@ -21,10 +18,7 @@ class PlantSyncBackend(models.Model):
 
     #: the REST signing secret is one more write-only encrypted secret. The webhook HMAC secret
     #: is the base's ``hmac_key``.
-    _secret_fields = {
-        **BasePlantSyncBackend._secret_fields,
-        "cmms_signing_secret": "cmms_signing_secret_encrypted",
-    }
+    _secret_fields = {"cmms_signing_secret": "cmms_signing_secret_encrypted"}
 
     kind = fields.Selection(
         selection_add=[
@@ -171,6 +165,18 @@ class PlantSyncBackend(models.Model):
     def _compute_is_cmms(self):
         for backend in self:
             backend.is_cmms = backend.kind in CMMS_KINDS
+
+    def _job_channel(self):
+        if self.kind in CMMS_KINDS:
+            # the channel record is declared by plant_sync_base (kept there for upgrades)
+            xmlid = "plant_sync_base.channel_plant_sync_cmms"
+            channel = self.env.ref(xmlid, raise_if_not_found=False)
+            return channel or super()._job_channel()
+        return super()._job_channel()
+
+    def _system_label(self):
+        self.ensure_one()
+        return "CMMS" if self.kind in CMMS_KINDS else super()._system_label()
 
     def _compute_cmms_webhook_url(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")

@@ -110,7 +110,10 @@ class TestCmmsToSapChain(CmmsCase):
         self.assertIn("done", sap_messages.mapped("state"), details)
         after = self.sap_sim.store.counts().get("MaintenanceNotification", 0)
         self.assertEqual(after, before + 1, "one SAP notification for the CMMS work order")
-        self.assertTrue(self.sap._external_id_for(request), "the request shows its SAP number")
+        self.assertTrue(
+            self.sap._external_id_for(request, "sap_notification"),
+            "the request shows its SAP number",
+        )
         self.assertIn("WO0001", request.plant_sync_external_ref)
 
     def test_no_echo_is_per_backend_kind(self):

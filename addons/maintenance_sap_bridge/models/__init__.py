@@ -8,6 +8,4 @@ from . import (
     plant_sync_exception,
     plant_sync_flow,
     plant_sync_mapping,
-    plant_sync_message,
-    sap_tools,
 )

@@ -3,9 +3,10 @@ import logging
 
 from odoo import api, fields, models
 from odoo.addons.plant_sync_base.exceptions import value_key
+from odoo.exceptions import UserError
 
+from ..sap_tools import FLOW_NOTIFICATION, PUSH_FLOWS, SAP_KINDS
 from .maintenance_functional_location import _diff
-from .sap_tools import FLOW_NOTIFICATION, PUSH_FLOWS, SAP_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -16,11 +17,13 @@ class MaintenanceEquipment(models.Model):
 
     sap_equipment_number = fields.Char(
         string="SAP Equipment",
+        compute="_compute_sap_equipment_number",
+        inverse="_inverse_sap_equipment_number",
+        search="_search_sap_equipment_number",
         copy=False,
-        index="btree_not_null",
-        tracking=True,
-        help="Equipment number in SAP. Set by the master data pull; setting it by hand links "
-        "this equipment to the SAP equipment (and releases requests held for it).",
+        help="Equipment number in SAP (stored once, as the equipment's binding on its SAP "
+        "systems). Set by the master data pull; setting it by hand links this equipment to the "
+        "SAP equipment (and releases requests held for it).",
     )
     sap_functional_location_id = fields.Many2one(
         "maintenance.functional.location",
@@ -35,47 +38,46 @@ class MaintenanceEquipment(models.Model):
     sap_manufacturer = fields.Char(string="Manufacturer", copy=False)
     sap_last_sync = fields.Datetime(string="Last SAP Sync", readonly=True, copy=False)
 
-    _sql_constraints = [
-        (
-            "sap_equipment_number_company_unique",
-            "UNIQUE (sap_equipment_number, company_id)",
-            "This SAP equipment is already linked to another equipment of the company.",
-        ),
-    ]
+    def _compute_sap_equipment_number(self):
+        numbers = self._plant_sync_numbers("main", SAP_KINDS)
+        for equipment in self:
+            equipment.sap_equipment_number = numbers.get(equipment.id, False)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        equipments = super().create(vals_list)
-        if not self._plant_sync_is_import(kinds=SAP_KINDS):
-            equipments.filtered("sap_equipment_number")._sap_bind_manual()
-        return equipments
+    def _search_sap_equipment_number(self, operator, value):
+        return self._plant_sync_search_number("main", operator, value, SAP_KINDS)
 
-    def write(self, vals):
-        res = super().write(vals)
-        if "sap_equipment_number" in vals and not self._plant_sync_is_import(kinds=SAP_KINDS):
-            self._sap_bind_manual()
-        return res
+    def _inverse_sap_equipment_number(self):
+        """A number typed by hand links the equipment on the SAP systems of its company."""
+        values = [(e, e.sap_equipment_number) for e in self]
+        Binding = self.env["plant.sync.binding"].sudo()
+        for equipment, number in values:
+            backends = equipment._sap_backends()
+            if not backends and number:
+                raise UserError(
+                    self.env._(
+                        "No SAP system is set up for %(company)s: add it under Plant "
+                        "Integration > Backends, then link %(equipment)s to its SAP equipment.",
+                        company=(equipment.company_id or self.env.company).name,
+                        equipment=equipment.display_name,
+                    )
+                )
+            for backend in backends:
+                if number:
+                    backend._bind(equipment, number)
+                else:
+                    Binding._unbind(backend, equipment)
+            if number:
+                equipment._sap_release_held()
 
     def _sap_backends(self):
-        """SAP backends with a maintenance push flow enabled for the equipment's company."""
+        """SAP backends of the equipment's company: those with a maintenance push flow enabled,
+        else every active one."""
         self.ensure_one()
-        flows = (
-            self.env["plant.sync.flow"]
-            .sudo()
-            ._find(FLOW_NOTIFICATION, company=self.company_id or self.env.company)
+        company = self.company_id or self.env.company
+        flows = self.env["plant.sync.flow"].sudo()._find(FLOW_NOTIFICATION, company=company)
+        return flows.backend_id or self.env["plant.sync.backend"].sudo().search(
+            [("kind", "in", SAP_KINDS), ("company_id", "=", company.id)]
         )
-        return flows.backend_id
-
-    def _sap_bind_manual(self):
-        Binding = self.env["plant.sync.binding"].sudo()
-        for equipment in self:
-            for backend in equipment._sap_backends():
-                if equipment.sap_equipment_number:
-                    backend._bind(equipment, equipment.sap_equipment_number)
-                else:
-                    Binding._binding_for(backend, equipment).unlink()
-            if equipment.sap_equipment_number:
-                equipment._sap_release_held()
 
     def _sap_release_held(self):
         """Requests held because their equipment was not in SAP go on once it is."""
@@ -125,8 +127,8 @@ class MaintenanceEquipment(models.Model):
         if not valid:
             return stats
         numbers = sorted(seen)
-        for number in numbers:  # one importer per SAP equipment at a time
-            backend._lock("binding", self._name, number)
+        for number in numbers:  # one importer per SAP equipment at a time (bind path's lock)
+            backend._lock("binding", self._name, "main", number)
         bound = {
             b.external_id: b.res_id
             for b in Binding.search(
@@ -218,18 +220,7 @@ class MaintenanceEquipment(models.Model):
             new_bindings += list(zip(created, create_numbers, strict=True))
             stats["created"] = len(created)
         if new_bindings:
-            Binding.create(
-                [
-                    {
-                        "backend_id": backend.id,
-                        "res_model": self._name,
-                        "res_id": equipment.id,
-                        "external_id": number,
-                        "last_sync": now,
-                    }
-                    for equipment, number in new_bindings
-                ]
-            )
+            backend._bind_many(new_bindings)
             linked = self.browse([e.id for e, _n in new_bindings])
             linked.sudo()._sap_release_held()
         return stats
@@ -239,7 +230,6 @@ class MaintenanceEquipment(models.Model):
         location = locations.get(row.get("functional_location") or "")
         vals = {
             "name": row.get("description") or row["number"],
-            "sap_equipment_number": row["number"],
             "serial_no": row.get("serial_number") or False,
             "model": row.get("model") or False,
             "sap_manufacturer": row.get("manufacturer") or False,

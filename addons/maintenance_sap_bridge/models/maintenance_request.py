@@ -8,13 +8,16 @@ from odoo.addons.plant_sync_base.tools import check_engine_fields
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
-from .sap_tools import (
+from ..sap_tools import (
+    DOC_NOTIFICATION,
+    DOC_ORDER,
     FLOW_CONFIRMATION,
     FLOW_NOTIFICATION,
     FLOW_ORDER,
     FLOW_ORDER_PULL,
     FLOW_STATUS,
     SAP_KINDS,
+    SAP_NUMBERS,
     primary_status,
 )
 
@@ -50,11 +53,22 @@ class MaintenanceRequest(models.Model):
     sap_backend_id = fields.Many2one(
         "plant.sync.backend", string="SAP System", readonly=True, copy=False, index=True
     )
+    # the SAP numbers are stored once, as bindings of the request on its SAP system
     sap_notification_number = fields.Char(
-        string="SAP Notification", readonly=True, copy=False, index="btree_not_null"
+        string="SAP Notification",
+        compute="_compute_sap_numbers",
+        inverse="_inverse_sap_numbers",
+        search="_search_sap_notification_number",
+        readonly=True,
+        copy=False,
     )
     sap_order_number = fields.Char(
-        string="SAP Order", readonly=True, copy=False, index="btree_not_null"
+        string="SAP Order",
+        compute="_compute_sap_numbers",
+        inverse="_inverse_sap_numbers",
+        search="_search_sap_order_number",
+        readonly=True,
+        copy=False,
     )
     sap_status = fields.Char(
         string="SAP Status", readonly=True, copy=False, help="SAP system status of the order"
@@ -137,6 +151,40 @@ class MaintenanceRequest(models.Model):
     def _compute_sap_status_code(self):
         for request in self:
             request.sap_status_code = primary_status(request.sap_status) or False
+
+    def _compute_sap_numbers(self):
+        numbers = {
+            fname: self._plant_sync_numbers(doc_type, SAP_KINDS)
+            for fname, doc_type in SAP_NUMBERS.items()
+        }
+        for request in self:
+            for fname in SAP_NUMBERS:
+                request[fname] = numbers[fname].get(request.id, False)
+
+    def _inverse_sap_numbers(self):
+        """Written by the flows (and tests): bind the numbers on the request's SAP system."""
+        values = [(r, {f: r[f] for f in SAP_NUMBERS}) for r in self]
+        Binding = self.env["plant.sync.binding"]
+        for request, numbers in values:
+            backend = request.sap_backend_id
+            if not backend:
+                raise UserError(
+                    self.env._(
+                        "Request %(name)s has no SAP system: its SAP numbers cannot be stored.",
+                        name=request.display_name,
+                    )
+                )
+            for fname, doc_type in SAP_NUMBERS.items():
+                if numbers[fname]:
+                    backend._bind(request, numbers[fname], doc_type=doc_type)
+                else:
+                    Binding._unbind(backend, request, doc_type)
+
+    def _search_sap_notification_number(self, operator, value):
+        return self._plant_sync_search_number(DOC_NOTIFICATION, operator, value, SAP_KINDS)
+
+    def _search_sap_order_number(self, operator, value):
+        return self._plant_sync_search_number(DOC_ORDER, operator, value, SAP_KINDS)
 
     @api.depends("sap_labour_ids.hours")
     def _compute_sap_labour_hours(self):

@@ -3,7 +3,7 @@ from odoo import api, fields, models
 from odoo.addons.plant_sync_base.tools import check_engine_fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .sap_tools import FLOW_CONFIRMATION
+from ..sap_tools import FLOW_CONFIRMATION
 
 APPROVER_GROUP = "maintenance.group_equipment_manager"
 

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
 
-from .sap_tools import FLOW_CODES, FLOW_MASTER_PULL, FLOW_ORDER_PULL
+from ..sap_tools import FLOW_CODES, FLOW_MASTER_PULL, FLOW_ORDER_PULL
 
 
 class PlantSyncBackend(models.Model):
@@ -14,7 +14,7 @@ class PlantSyncBackend(models.Model):
         for backend in self.filtered(lambda b: b.kind in ("sap_odata", "sap_rfc")):
             existing = set(backend.flow_ids.mapped("code"))
             vals_list = []
-            for sequence, (code, _label) in enumerate(FLOW_CODES, start=50):
+            for sequence, code in enumerate(FLOW_CODES, start=50):
                 if code in existing:
                     continue
                 batch = code in (FLOW_MASTER_PULL, FLOW_ORDER_PULL)

@@ -41,13 +41,18 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
         self.assertEqual(request.sap_cost_center, "10101101")
         self.assertEqual(request.sap_planner_group, "I01")
         self.assertEqual(sap_notif["MaintenancePlannerGroup"], "I01", "planner group sent")
-        self.assertEqual(self.backend._external_id_for(request), notification)
+        # stored once: a typed binding (the field is computed from it), no other copy
+        self.assertEqual(self.backend._external_id_for(request, "sap_notification"), notification)
+        self.assertFalse(self.backend._external_id_for(request), "no untyped binding")
+        self.assertFalse(request._fields["sap_notification_number"].store)
         # planner approves the request: order created for the notification and released
         with trap_jobs() as trap:
             request.with_user(self.planner).write({"stage_id": self.stage_progress.id})
             self.run_jobs(trap)
         order = request.sap_order_number
         self.assertTrue(order)
+        self.assertEqual(self.backend._external_id_for(request, "sap_order"), order)
+        self.assertEqual(request.search([("sap_order_number", "=", order)]), request, "searchable")
         sap_order = self.sap_order(order)
         self.assertEqual(sap_order["_status"], "REL")
         self.assertEqual(sap_order["MaintenanceNotification"], notification)

@@ -55,6 +55,9 @@ class TestPreventiveAndStatusOData(SapMaintenanceCase):
         request = self.env["maintenance.request"].search([("sap_order_number", "=", number)])
         self.assertEqual(len(request), 1)
         self.assertEqual(request.maintenance_type, "preventive")
+        # bound like a corrective request's order: one typed binding, no untyped one
+        self.assertEqual(self.backend._external_id_for(request, "sap_order"), number)
+        self.assertFalse(self.backend._external_id_for(request))
         self.assertEqual(request.sap_maintenance_plan, "100042")
         self.assertEqual(request.maintenance_team_id, self.team, "work center RES-0100 -> team")
         self.assertEqual(

@@ -4,9 +4,11 @@ import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv.expression import OR
+from odoo.tools import SQL, mute_logger
 
 from plant_sync.errors import ConfigurationError, outcome_of
 from plant_sync.urlguard import check_url
@@ -24,16 +26,20 @@ _logger = logging.getLogger(__name__)
 ADMIN = "plant_sync_base.group_plant_sync_admin"
 
 
+#: the circuit breaker's columns (written with SQL: invalidated after)
+CIRCUIT_FIELDS = ["consecutive_failures", "circuit_state", "degraded_since", "degraded_until"]
+
+
 class PlantSyncBackend(models.Model):
     _name = "plant.sync.backend"
     _description = "Plant Sync Backend (external system)"
     _order = "sequence, name, id"
 
-    #: write-only secret field -> admin-only stored field holding the ciphertext. Addons add
-    #: their own secrets by extending this mapping and declaring both fields.
+    #: write-only secret field -> admin-only stored field holding the ciphertext. An addon
+    #: declares its own secrets the same way (``_secret_fields`` of its class, both fields);
+    #: :meth:`_secret_field_map` merges them.
     _secret_fields = {
         "password": "password_encrypted",
-        "oauth_client_secret": "oauth_client_secret_encrypted",
         "api_key": "api_key_encrypted",
         "hmac_key": "hmac_key_encrypted",
     }
@@ -42,10 +48,10 @@ class PlantSyncBackend(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     kind = fields.Selection(
-        [("sap_odata", "SAP OData (Gateway)"), ("sap_rfc", "SAP RFC/BAPI")],
+        selection=[],
         required=True,
-        help="Which library client talks to this system. Addons add kinds with selection_add "
-        "and a method _get_client_<kind>().",
+        help="Which library client talks to this system. The kinds come from addons "
+        "(selection_add), each with its settings and a method _get_client_<kind>().",
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -57,22 +63,7 @@ class PlantSyncBackend(models.Model):
     )
     # --- endpoint ---------------------------------------------------------------------------
     base_url = fields.Char(string="Base URL", help="scheme://host[:port] of the remote system")
-    sap_client = fields.Char(string="SAP Client", size=3)
-    sap_language = fields.Char(string="SAP Language", size=2)
     username = fields.Char()
-    auth_type = fields.Selection(
-        [("basic", "Basic"), ("oauth2", "OAuth2 client credentials"), ("api_key", "API key")],
-        default="basic",
-        required=True,
-    )
-    oauth_token_url = fields.Char(string="OAuth Token URL")
-    oauth_client_id = fields.Char(string="OAuth Client ID")
-    oauth_scope = fields.Char(string="OAuth Scope")
-    rfc_ashost = fields.Char(string="RFC Application Server")
-    rfc_sysnr = fields.Char(string="RFC System Number", size=2)
-    rfc_client = fields.Char(string="RFC Client", size=3)
-    rfc_user = fields.Char(string="RFC User")
-    rfc_saprouter = fields.Char(string="SAProuter String")
     connect_timeout = fields.Float(default=5.0, help="Seconds to establish a connection")
     read_timeout = fields.Float(default=60.0, help="Seconds to wait for an answer")
     verify_tls = fields.Boolean(string="Verify TLS", default=True)
@@ -97,12 +88,6 @@ class PlantSyncBackend(models.Model):
     password = fields.Char(
         compute="_compute_secret_inputs", inverse="_inverse_password", groups=ADMIN
     )
-    oauth_client_secret = fields.Char(
-        string="OAuth Client Secret",
-        compute="_compute_secret_inputs",
-        inverse="_inverse_oauth_client_secret",
-        groups=ADMIN,
-    )
     api_key = fields.Char(
         string="API Key", compute="_compute_secret_inputs", inverse="_inverse_api_key", groups=ADMIN
     )
@@ -113,11 +98,9 @@ class PlantSyncBackend(models.Model):
         groups=ADMIN,
     )
     password_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
-    oauth_client_secret_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
     api_key_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
     hmac_key_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
     password_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
-    oauth_client_secret_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
     api_key_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
     hmac_key_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
     # --- health / circuit breaker ------------------------------------------------------------
@@ -207,12 +190,12 @@ class PlantSyncBackend(models.Model):
     def _compute_secret_inputs(self):
         # write-only: the clear value is never read back
         for backend in self:
-            for name in self._secret_fields:
+            for name in self._secret_field_map():
                 backend[name] = False
 
     def _compute_secret_status(self):
         for backend in self:
-            for name, stored in self._secret_fields.items():
+            for name, stored in self._secret_field_map().items():
                 backend[f"{name}_set"] = bool(backend[stored])
 
     def _compute_counters(self):
@@ -276,8 +259,17 @@ class PlantSyncBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # secrets
     # ---------------------------------------------------------------------------------------
+    @api.model
+    def _secret_field_map(self):
+        """Every secret of the model: the ``_secret_fields`` of all its classes (the base's and
+        those of the addons that extend it), merged."""
+        merged = {}
+        for cls in reversed(type(self).__mro__):
+            merged.update(vars(cls).get("_secret_fields", {}))
+        return merged
+
     def _set_secret(self, name):
-        stored = self._secret_fields[name]
+        stored = self._secret_field_map()[name]
         box = None
         for backend in self:
             value = backend[name]
@@ -288,9 +280,6 @@ class PlantSyncBackend(models.Model):
 
     def _inverse_password(self):
         self._set_secret("password")
-
-    def _inverse_oauth_client_secret(self):
-        self._set_secret("oauth_client_secret")
 
     def _inverse_api_key(self):
         self._set_secret("api_key")
@@ -311,7 +300,7 @@ class PlantSyncBackend(models.Model):
         """Clear value of secret ``name`` (e.g. 'password') for the library client. Engine use
         only: never log it, never return it to the UI."""
         self.ensure_one()
-        stored = self.sudo()[self._secret_fields[name]]
+        stored = self.sudo()[self._secret_field_map()[name]]
         if not stored:
             return ""
         return self._secret_box_or_raise().decrypt(stored)
@@ -319,11 +308,12 @@ class PlantSyncBackend(models.Model):
     def _secret_values(self):
         """All clear secrets of the backend, to scrub them from payloads and error texts."""
         self.ensure_one()
-        stored = self.sudo().read(list(self._secret_fields.values()))[0]
-        if not any(stored.get(name) for name in self._secret_fields.values()):
+        secrets = self._secret_field_map()
+        stored = self.sudo().read(list(secrets.values()))[0]
+        if not any(stored.get(name) for name in secrets.values()):
             return []
         values = []
-        for name in self._secret_fields:
+        for name in secrets:
             try:
                 values.append(self._get_secret(name))
             except UserError:
@@ -332,7 +322,7 @@ class PlantSyncBackend(models.Model):
 
     def action_clear_secrets(self):
         self.check_access("write")
-        self.sudo().write(dict.fromkeys(self._secret_fields.values(), False))
+        self.sudo().write(dict.fromkeys(self._secret_field_map().values(), False))
 
     @api.model
     def _check_admin(self):
@@ -344,15 +334,16 @@ class PlantSyncBackend(models.Model):
         """Re-encrypt every stored secret (and encrypted payload) with the newest key."""
         self._check_admin()
         box = self._secret_box_or_raise()
+        secrets = self._secret_field_map()
         backends = (
             self.sudo()
             .with_context(active_test=False)
-            .search(OR([[(stored, "!=", False)] for stored in self._secret_fields.values()]))
+            .search(OR([[(stored, "!=", False)] for stored in secrets.values()]))
         )
         count = 0
         for backend in backends:
             vals = {}
-            for stored in self._secret_fields.values():
+            for stored in secrets.values():
                 if backend[stored]:
                     vals[stored] = box.rotate(backend[stored])
             if vals:
@@ -374,14 +365,19 @@ class PlantSyncBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # endpoint validation and clients
     # ---------------------------------------------------------------------------------------
-    @api.constrains("base_url", "oauth_token_url")
+    @api.constrains("base_url")
     def _check_urls(self):
+        self._check_url_fields(["base_url"])
+
+    def _check_url_fields(self, names):
+        """ValidationError when the endpoint guard refuses the URL of one of the fields
+        ``names`` (no DNS look-up on save). Addons check their own URL fields with it."""
         for backend in self.sudo():
-            for url in (backend.base_url, backend.oauth_token_url):
-                if not url:
+            for name in names:
+                if not backend[name]:
                     continue
                 try:
-                    backend._check_endpoint(url, resolve=False)
+                    backend._check_endpoint(backend[name], resolve=False)
                 except ConfigurationError as exc:
                     raise ValidationError(exc.message) from None
 
@@ -396,6 +392,11 @@ class PlantSyncBackend(models.Model):
             resolve=resolve,
         )
 
+    def _job_channel(self):
+        """Hook: the queue_job channel of this backend's flows (kind addons return theirs, e.g.
+        root.plant_sync.sap); empty: the default channel of the settings."""
+        return self.env["queue.job.channel"]
+
     def _client(self):
         """The ``plant_sync`` library client for this backend (dispatch on ``kind``)."""
         self.ensure_one()
@@ -405,80 +406,6 @@ class PlantSyncBackend(models.Model):
                 self.env._("No client is available for backends of kind %(kind)s.", kind=self.kind)
             )
         return factory()
-
-    def _sap_connection_values(self, transport):
-        """Settings for ``plant_sync.sap.config.SapConnectionConfig`` (secrets decrypted)."""
-        self.ensure_one()
-        backend = self.sudo()
-        values = {
-            "transport": transport,
-            "base_url": backend.base_url and backend._check_endpoint(backend.base_url) or "",
-            "client": backend.sap_client or "",
-            "language": backend.sap_language or "",
-            "user": backend.username or "",
-            "password": backend._get_secret("password"),
-            "auth": "oauth2" if backend.auth_type == "oauth2" else "basic",
-            "oauth_token_url": backend.oauth_token_url or "",
-            "oauth_client_id": backend.oauth_client_id or "",
-            "oauth_client_secret": backend._get_secret("oauth_client_secret"),
-            "oauth_scope": backend.oauth_scope or "",
-            "connect_timeout": backend.connect_timeout or 5.0,
-            "read_timeout": backend.read_timeout or 60.0,
-            "verify": backend.verify_tls,
-            "allow_loopback": backend.allow_loopback,
-            "allow_http": backend.allow_loopback,
-        }
-        if transport == "rfc":
-            params = {
-                "ashost": backend.rfc_ashost or "",
-                "sysnr": backend.rfc_sysnr or "",
-                "client": backend.rfc_client or backend.sap_client or "",
-                "user": backend.rfc_user or backend.username or "",
-                "passwd": backend._get_secret("password"),
-                "lang": backend.sap_language or "",
-                "saprouter": backend.rfc_saprouter or "",
-            }
-            values["rfc_params"] = {k: v for k, v in params.items() if v}
-            factory = backend._sap_rfc_connection_factory()
-            if factory is not None:
-                values["connection_factory"] = factory
-        values.update(backend._sap_connection_overrides(transport))
-        return values
-
-    def _sap_rfc_connection_factory(self):
-        """Hook: a callable without arguments returning a pyrfc-compatible connection for the
-        RFC transport (``call(name, **params)``, ``close()``), or None (default) to open pyrfc
-        connections with the backend's RFC settings. Override it in an addon that reaches SAP
-        another way (e.g. an RFC gateway), or in tests with ``patch.object`` pointing at the SAP
-        simulator's ``rfc_connection``."""
-        self.ensure_one()
-
-    def _sap_connection_overrides(self, transport):
-        """Hook: extra ``SapConnectionConfig`` settings for ``transport`` (e.g. retry
-        ``backoff``/``max_retry_after``, ``service_paths``, ``rfc_page_size``) applied over the
-        backend's values; none by default. Unknown keys are ignored."""
-        self.ensure_one()
-        return {}
-
-    def _make_sap_service(self, transport):
-        try:
-            from plant_sync.sap import config as sap_config  # noqa: PLC0415
-            from plant_sync.sap import service as sap_service  # noqa: PLC0415
-        except ImportError:
-            raise UserError(
-                self.env._("The SAP client library (plant_sync.sap) is not installed.")
-            ) from None
-        cls = sap_config.SapConnectionConfig
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = self._sap_connection_values(transport)
-        config = cls(**{k: v for k, v in values.items() if k in known})
-        return sap_service.make_sap_service(config)
-
-    def _get_client_sap_odata(self):
-        return self._make_sap_service("odata")
-
-    def _get_client_sap_rfc(self):
-        return self._make_sap_service("rfc")
 
     def action_test_connection(self):
         """Ping the remote system and report what was found."""
@@ -517,21 +444,18 @@ class PlantSyncBackend(models.Model):
         return self._notify(self.env._("Connection failed"), details, "danger")
 
     def _connection_probe(self, client):
-        """A cheap call that proves reachability and logon: ``ping()`` when the client has one
-        (CMMS clients), else a look-up that finds nothing (SAP: notification by reference)."""
+        """A cheap call that proves reachability and logon: the client's ``ping()``. Addons
+        whose clients have none override it for their kinds."""
         ping = getattr(client, "ping", None)
         if ping is not None:
             return ping() or {"ping": "OK"}
-        finder = getattr(client, "find_notification_by_reference", None)
-        if finder is not None:
-            finder("PLANTSYNCPING")
-            return {
-                "transport": getattr(client, "transport", self.kind),
-                "probe": "notification look-up answered",
-                "client": self.sap_client or "default",
-                "user": self.username or "",
-            }
         raise UserError(self.env._("This client offers no connection test."))
+
+    def _system_label(self):
+        """How users call the remote system in messages ('SAP', 'CMMS'...): the backend's name
+        here; addons answer for their kinds."""
+        self.ensure_one()
+        return self.name or ""
 
     @staticmethod
     def _format_ping(result):
@@ -557,17 +481,21 @@ class PlantSyncBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # bindings (thin wrappers: the contract other addons use)
     # ---------------------------------------------------------------------------------------
-    def _bind(self, record, external_id, version=None):
+    def _bind(self, record, external_id, version=None, doc_type="main"):
         self.ensure_one()
-        return self.env["plant.sync.binding"]._bind(self, record, external_id, version)
+        return self.env["plant.sync.binding"]._bind(self, record, external_id, version, doc_type)
 
-    def _external_id_for(self, record):
+    def _bind_many(self, links, doc_type="main"):
         self.ensure_one()
-        return self.env["plant.sync.binding"]._external_id_for(self, record)
+        return self.env["plant.sync.binding"]._bind_many(self, links, doc_type)
 
-    def _record_for(self, model, external_id):
+    def _external_id_for(self, record, doc_type="main"):
         self.ensure_one()
-        return self.env["plant.sync.binding"]._record_for(self, model, external_id)
+        return self.env["plant.sync.binding"]._external_id_for(self, record, doc_type)
+
+    def _record_for(self, model, external_id, doc_type="main"):
+        self.ensure_one()
+        return self.env["plant.sync.binding"]._record_for(self, model, external_id, doc_type)
 
     def _import_context(self):
         """Context for writing data received from this backend (no echo as an export). Only
@@ -614,24 +542,78 @@ class PlantSyncBackend(models.Model):
         return bool(self.degraded_until and fields.Datetime.now() < self.degraded_until)
 
     def _circuit_record_failure(self):
+        """Count one transient failure in the current transaction and open the circuit at the
+        threshold (or when the half-open probe failed). One atomic statement, so jobs failing
+        at the same time each count; a job whose snapshot is older than another job's count
+        skips it here (no serialization failure for a counter) and returns None: the count it
+        owes is made by :meth:`_circuit_count_after_rollback` once queue_job rolled the job
+        back, or by :meth:`_circuit_count_after_commit` when the job ends."""
         self.ensure_one()
-        now = fields.Datetime.now()
-        failures = self.consecutive_failures + 1
-        vals = {"consecutive_failures": failures}
-        if self.circuit_state == "half_open" or failures >= (self.circuit_threshold or 1):
-            if self.circuit_state == "closed":
-                _logger.warning(
-                    "plant_sync: backend %s degraded after %d consecutive failures",
-                    self.id,
-                    failures,
-                )
-                vals["degraded_since"] = now
-            vals.update(
-                circuit_state="open",
-                degraded_until=now + timedelta(seconds=self.circuit_cooldown or 60),
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                state = self._circuit_count()
+        except psycopg2.errors.SerializationFailure:
+            state = None
+        self.invalidate_recordset(CIRCUIT_FIELDS)
+        return state
+
+    def _circuit_count_after_rollback(self):
+        """queue_job rolls a retried job back, and the failure count with it: count it again
+        right after the rollback, first thing of the next transaction, read committed (the
+        counts of concurrent jobs are seen, never a serialization failure)."""
+        self.ensure_one()
+        cr = self.env.cr
+
+        def count():
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            self._circuit_count()
+
+        return count
+
+    def _circuit_count_after_commit(self):
+        """The count a job that ends could not make in its transaction, made in a transaction
+        of its own once the job's committed (its row locks released)."""
+        self.ensure_one()
+        registry, backend_id = self.env.registry, self.id
+
+        def count():
+            with registry.cursor() as cr:
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                self.with_env(self.env(cr=cr)).browse(backend_id)._circuit_count()
+
+        return count
+
+    def _circuit_count(self):
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE plant_sync_backend SET
+                  consecutive_failures = COALESCE(consecutive_failures, 0) + 1,
+                  circuit_state = CASE WHEN %(opens)s THEN 'open' ELSE circuit_state END,
+                  degraded_since = CASE WHEN %(opens)s AND circuit_state = 'closed'
+                                        THEN %(now)s ELSE degraded_since END,
+                  degraded_until = CASE WHEN %(opens)s
+                                        THEN %(now)s + make_interval(
+                                            secs => COALESCE(NULLIF(circuit_cooldown, 0), 60))
+                                        ELSE degraded_until END
+                 WHERE id = %(id)s
+                RETURNING consecutive_failures, circuit_state, degraded_since = %(now)s
+                """,
+                opens=SQL(
+                    "(circuit_state = 'half_open' OR COALESCE(consecutive_failures, 0) + 1 >= "
+                    "GREATEST(COALESCE(circuit_threshold, 1), 1))"
+                ),
+                now=fields.Datetime.now(),
+                id=self.id,
             )
-        self.write(vals)
-        return vals
+        )
+        failures, state, opened = self.env.cr.fetchone()
+        if opened:
+            _logger.warning(
+                "plant_sync: backend %s degraded after %d consecutive failures", self.id, failures
+            )
+        return state
 
     def _circuit_record_success(self):
         self.ensure_one()
@@ -685,12 +667,36 @@ class PlantSyncBackend(models.Model):
             limit = backend.rate_limit_per_minute * period_minutes
             if backend.circuit_state != "closed":
                 limit = 1
-            messages = self.env["plant.sync.message"]._stored_without_job(backend, limit)
+            # jobs already due in this period (postponed by the circuit, drained a moment ago
+            # at recovery) use the period's slots: the drain only fills the rest
+            scheduled = backend._jobs_due_within(period_minutes)
+            messages = self.env["plant.sync.message"]._stored_without_job(
+                backend, max(limit - scheduled, 0)
+            )
             spacing = 60.0 / backend.rate_limit_per_minute
-            for index, message in enumerate(messages):
+            for index, message in enumerate(messages, start=scheduled):
                 message._schedule(eta=int(index * spacing) or None)
             total += len(messages)
         return total
+
+    def _jobs_due_within(self, minutes):
+        """Live jobs of this backend's pending messages due in the next ``minutes``."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*) FROM plant_sync_message m
+                  JOIN queue_job j ON j.uuid = m.job_uuid
+                 WHERE m.backend_id = %s AND m.state = 'pending'
+                   AND j.state IN ('pending', 'enqueued', 'started')
+                   AND (j.eta IS NULL OR j.eta < %s)
+                """,
+                self.id,
+                fields.Datetime.now() + timedelta(minutes=minutes),
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _cron_drain(self):

@@ -53,6 +53,39 @@ class PlantSyncBoundMixin(models.AbstractModel):
         )
         return [("id", "in", bindings.mapped("res_id"))]
 
+    # external numbers shown as fields, stored once: in the bindings ------------------------
+    def _plant_sync_numbers(self, doc_type, kinds=None):
+        """``{record id: external id}`` of the records' ``doc_type`` bindings (on backends of
+        ``kinds``): what compute methods of number fields such as ``sap_order_number`` read."""
+        if not self.ids:
+            return {}
+        domain = [
+            ("res_model", "=", self._name),
+            ("res_id", "in", self.ids),
+            ("doc_type", "=", doc_type),
+        ]
+        if kinds:
+            domain.append(("backend_id.kind", "in", list(kinds)))
+        bindings = self.env["plant.sync.binding"].sudo().search(domain, order="id")
+        return {b.res_id: b.external_id for b in bindings}
+
+    @api.model
+    def _plant_sync_search_number(self, doc_type, operator, value, kinds=None):
+        """Search method of a number field computed from ``doc_type`` bindings."""
+        domain = [("res_model", "=", self._name), ("doc_type", "=", doc_type)]
+        if kinds:
+            domain.append(("backend_id.kind", "in", list(kinds)))
+        Binding = self.env["plant.sync.binding"].sudo()
+        if value is False or value is None:
+            bound = Binding.search(domain).mapped("res_id")
+            return [("id", "not in" if operator == "=" else "in", bound)]
+        negative = operator in ("!=", "not in", "not ilike", "not like")
+        positive = {"!=": "=", "not in": "in", "not ilike": "ilike", "not like": "like"}
+        if operator not in ("=", "in", "ilike", "like", "=ilike", "=like", *positive):
+            operator = "ilike"
+        domain.append(("external_id", positive.get(operator, operator), value))
+        return [("id", "not in" if negative else "in", Binding.search(domain).mapped("res_id"))]
+
     def _plant_sync_external_id(self, backend):
         """External id of this record on ``backend`` (or False)."""
         self.ensure_one()

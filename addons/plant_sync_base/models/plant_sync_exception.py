@@ -409,13 +409,8 @@ class PlantSyncException(models.Model):
 
     @api.model
     def _system_label(self, backend):
-        """'SAP', 'CMMS' or the backend's name: how users call the other system."""
-        kind = (backend.kind or "") if backend else ""
-        if kind.startswith("sap"):
-            return "SAP"
-        if kind.startswith("cmms"):
-            return "CMMS"
-        return backend.name if backend else self.env._("the remote system")
+        """How users call the other system ('SAP', 'CMMS', the backend's name)."""
+        return backend._system_label() if backend else self.env._("the remote system")
 
     @api.model
     def _record_label(self, record):

@@ -8,6 +8,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from plant_sync.errors import outcome_of
 
+from ..flow import flow_class
 from ..tools import BatchPage, job_attempt, refuse_unlink_with_messages
 from .plant_sync_message import PG_CONCURRENCY
 
@@ -26,9 +27,9 @@ class PlantSyncFlow(models.Model):
     code = fields.Selection(
         selection=[],
         required=True,
-        help="Which flow this is. Addons add codes with selection_add and implement "
-        "_plant_sync_run_<code>(self) on plant.sync.message (and, for batch pulls, "
-        "_plant_sync_pull_<code>(...) on plant.sync.flow).",
+        help="Which flow this is. Addons declare each flow in one file (flows/<code>.py, "
+        "registered with plant_sync_base.flow.register) and add its code with "
+        "selection_add=selection_of(<addon>).",
     )
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(
@@ -103,18 +104,12 @@ class PlantSyncFlow(models.Model):
 
     @api.depends("backend_id.kind")
     def _compute_channel_id(self):
-        """root.plant_sync.sap for SAP backends, root.plant_sync.cmms for CMMS backends, else
-        the default channel of the settings (root.plant_sync)."""
+        """The channel of the backend's kind (``plant.sync.backend._job_channel``, e.g.
+        root.plant_sync.sap), else the default channel of the settings (root.plant_sync)."""
         default = self._default_channel()
         for flow in self:
-            if flow.channel_id:
-                continue
-            kind = flow.backend_id.kind or ""
-            xmlid = {"sap": "channel_plant_sync_sap", "cmms": "channel_plant_sync_cmms"}.get(
-                kind.split("_")[0]
-            )
-            channel = xmlid and self.env.ref(f"plant_sync_base.{xmlid}", raise_if_not_found=False)
-            flow.channel_id = channel or default
+            if not flow.channel_id:
+                flow.channel_id = flow.backend_id._job_channel() or default
 
     @api.model
     def _default_channel(self):
@@ -236,7 +231,8 @@ class PlantSyncFlow(models.Model):
                 message._schedule()
 
     def _has_pull_handler(self):
-        return hasattr(self, f"_plant_sync_pull_{self.code}")
+        flow_cls = flow_class(self.env, self.code)
+        return bool(flow_cls and flow_cls.has_pull())
 
     def _job_pull_page(self, page_token=None, run_started=None):
         """Job: pull one page of changes since the watermark, enqueue one inbound message per
@@ -250,13 +246,15 @@ class PlantSyncFlow(models.Model):
         if not flow.enabled:
             return "flow disabled"
         run_started = run_started or fields.Datetime.to_string(fields.Datetime.now())
-        handler = getattr(flow, f"_plant_sync_pull_{flow.code}")
+        flow_cls = flow_class(self.env, flow.code)
+        if not (flow_cls and flow_cls.has_pull()):
+            return "this flow has no pull"
         Message = self.env["plant.sync.message"]
         # messages the handler enqueues itself (e.g. one per page of rows) are scheduled too
         last_id = Message.sudo().search([], order="id desc", limit=1).id or 0
         try:
             with self.env.cr.savepoint():
-                page = handler(
+                page = flow_cls(flow=flow).pull(
                     since=flow.watermark_date, token=flow.watermark_token, page_token=page_token
                 )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a retry or an exception

@@ -3,8 +3,8 @@
 
 Every exchange with an external system is one ``plant.sync.message``. Outbound messages are
 created by :meth:`PlantSyncMessage._enqueue` in the caller's transaction and processed by a
-queue_job job (visible to the job runner only after commit). The job calls the flow handler
-``_plant_sync_run_<flow_code>`` and turns its outcome into a message state:
+queue_job job (visible to the job runner only after commit). The job runs the message's flow
+(:mod:`..flow`: one registered class per flow code) and turns its outcome into a message state:
 
 * success → ``done`` (or ``sent``), binding written, open exceptions resolved;
 * :class:`~odoo.addons.plant_sync_base.exceptions.MissingMapping` → ``held`` until the mapping
@@ -32,6 +32,7 @@ from plant_sync.errors import ConfigurationError, outcome_of
 from plant_sync.idempotency import make_key, new_correlation_id
 
 from ..exceptions import MissingConfiguration, MissingMapping, PlantSyncBusinessError
+from ..flow import flow_class
 from ..tools import (
     IMPORT_CONTEXT_KEY,
     HandlerResult,
@@ -490,27 +491,26 @@ class PlantSyncMessage(models.Model):
                 seconds=backend._circuit_delay(self),
                 ignore_retry=True,
             )
-        handler_name = f"_plant_sync_run_{self.flow_code}"
         target = self
         if self.direction == "inbound":
             target = self.with_context(**{IMPORT_CONTEXT_KEY: ImportFlag(backend.id)})
-        handler = getattr(target, handler_name, None)
+        flow_cls = flow_class(self.env, self.flow_code)
         self.write({"attempts": self.attempts + 1, "date_last_attempt": fields.Datetime.now()})
-        if handler is None:
+        if flow_cls is None:
             exc = MissingConfiguration(
                 self.env._(
-                    "The flow %(flow)s has no handler in this database — install the addon that "
-                    "provides it, or disable the flow.",
+                    "The flow %(flow)s has no implementation in this database — install the "
+                    "addon that provides it, or disable the flow.",
                     flow=self.flow_id.display_name,
                 ),
-                code=f"missing method plant.sync.message.{handler_name}",
+                code=f"no flow registered for {self.flow_code}",
                 fix={"kind": "flow", "model": self.flow_id._name, "res_id": self.flow_id.id},
             )
             return self._fail(outcome_of(exc), exc=exc)
         started = time.monotonic()
         try:
             with cr.savepoint():
-                result = HandlerResult.coerce(handler())
+                result = HandlerResult.coerce(flow_cls(target).run())
         except MissingMapping as exc:
             return self._hold(exc)
         except psycopg2.OperationalError as exc:
@@ -542,8 +542,8 @@ class PlantSyncMessage(models.Model):
         if result.external_id:
             vals["external_id"] = str(result.external_id)
             record = self._record()
-            if record:
-                backend._bind(record, result.external_id, result.version)
+            if record and result.doc_type:
+                backend._bind(record, result.external_id, result.version, result.doc_type)
         self.write(vals)
         self.exception_ids.filtered(lambda e: e.state in ("new", "in_progress"))._resolve(
             self.env._("Resolved: the message was processed successfully.")
@@ -561,8 +561,10 @@ class PlantSyncMessage(models.Model):
             # the remote answered: it is reachable even if it refused this message
             self.backend_id._circuit_record_success()
             return self._fail(outcome, duration=duration, exc=exc)
-        backend_vals = self.backend_id._circuit_record_failure()
+        counted = self.backend_id._circuit_record_failure()
         if self.attempts >= self.flow_id.max_retries:
+            if counted is None:
+                self.env.cr.postcommit.add(self.backend_id._circuit_count_after_commit())
             return self._fail(outcome, duration=duration, exc=exc, exhausted=True)
         seconds = int(outcome.retry_after) if outcome.retry_after else None
         vals = {
@@ -575,35 +577,31 @@ class PlantSyncMessage(models.Model):
             "next_retry_date": fields.Datetime.now() + timedelta(seconds=seconds or 10),
         }
         self.write(vals)
-        self._replay_after_rollback(vals, backend_vals)
+        self._replay_after_rollback(vals)
         raise RetryableJobError(outcome.human, seconds=seconds)
 
-    def _replay_after_rollback(self, message_vals, backend_vals):
+    def _replay_after_rollback(self, message_vals):
         """queue_job rolls the job's transaction back on RetryableJobError; replay the attempt
-        bookkeeping (attempts, last error, circuit breaker counters) right after that rollback
-        so that it survives. Cleared automatically when the transaction commits instead."""
+        bookkeeping (attempts, last error, the circuit breaker's failure count) right after
+        that rollback so that it survives. Cleared automatically when the transaction commits
+        instead."""
         cr = self.env.cr
-        updates = [
-            (self._table, self.id, message_vals),
-            (self.backend_id._table, self.backend_id.id, backend_vals),
-        ]
+        count_failure = self.backend_id._circuit_count_after_rollback()
+        assignments = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), None if value is False else value)
+            for name, value in message_vals.items()
+        )
 
         def replay():
-            for table, record_id, vals in updates:
-                if not vals:
-                    continue
-                assignments = SQL(", ").join(
-                    SQL("%s = %s", SQL.identifier(name), None if value is False else value)
-                    for name, value in vals.items()
+            count_failure()  # first: it sets the new transaction's isolation
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET %s WHERE id = %s",
+                    SQL.identifier(self._table),
+                    assignments,
+                    self.id,
                 )
-                cr.execute(
-                    SQL(
-                        "UPDATE %s SET %s WHERE id = %s",
-                        SQL.identifier(table),
-                        assignments,
-                        record_id,
-                    )
-                )
+            )
 
         cr.postrollback.add(replay)
 

@@ -153,13 +153,8 @@ class PlantSyncTimelineMixin(models.AbstractModel):
     # ---------------------------------------------------------------------------------------
     @api.model
     def _plant_sync_system_label(self, backend):
-        """'SAP', 'CMMS' or the backend's name: the system a step happened in."""
-        kind = backend.kind or ""
-        if kind.startswith("sap"):
-            return "SAP"
-        if kind.startswith("cmms"):
-            return "CMMS"
-        return backend.name or ""
+        """The system a step happened in ('SAP', 'CMMS', the backend's name)."""
+        return backend._system_label() if backend else ""
 
     def _plant_sync_timeline_message_step(self, message, title=None, number=None):
         """The step of one exchange (message read in superuser mode)."""

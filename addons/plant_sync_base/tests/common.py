@@ -1,10 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Shared set-up: a real HTTP "remote" on loopback and a test-only flow.
+"""Shared set-up: a real HTTP "remote" on loopback, a test-only backend kind and a test-only flow.
 
 The remote is a tiny threaded ``http.server`` that answers with scripted status codes and counts
 the calls (the SAP simulator of ``plant_sync.simulators`` replaces it once it offers the generic
-fault injection these engine tests need). The flow ``test_push`` and its handler exist only while
-the tests run: they are patched in, production code has no test kinds.
+fault injection these engine tests need). The flow ``test_push`` (:class:`TestPushFlow`) exists
+only while the tests run: it is registered for the test classes, production has no test flows.
+The base has no backend kind of its own (addons add theirs); the kind ``test_remote``, whose
+client pings the loopback remote, is added the same way for the test classes only.
 """
 
 import json
@@ -21,10 +23,12 @@ from odoo.tools import config
 from plant_sync.crypto import ENV_VAR, generate_key
 from plant_sync.errors import ServiceUnavailable, ValidationError
 
+from .. import flow as flow_registry
+from ..flow import Flow
 from ..tools import CONFIG_KEY
 
 TEST_FLOW = "test_push"
-HANDLER = f"_plant_sync_run_{TEST_FLOW}"
+TEST_KIND = "test_remote"
 
 
 def provide_encryption_keys(cls):
@@ -134,6 +138,83 @@ def test_push_handler(message):
     return data, data["id"], data["etag"]
 
 
+class TestPushFlow(Flow):
+    """The test flow: its steps are the functions the tests patch in (``patch_handler``,
+    ``patch_pull``); registered for the test classes only."""
+
+    code = TEST_FLOW
+    label = "Test push"
+    trigger = "the tests"
+    module = "plant_sync_base"
+    handler = staticmethod(test_push_handler)
+    puller = None
+
+    def run(self):
+        return type(self).handler(self.message)
+
+    def pull(self, since=None, token=None, page_token=None):
+        return type(self).puller(self.flow, since=since, token=token, page_token=page_token)
+
+    @classmethod
+    def has_pull(cls):
+        return cls.puller is not None
+
+
+def patch_handler(handler):
+    """Context manager/patcher: ``handler(message)`` runs the test flow's messages."""
+    return patch.object(TestPushFlow, "handler", staticmethod(handler))
+
+
+def patch_pull(pull):
+    """Context manager/patcher: ``pull(flow, since=, token=, page_token=)`` is its pull."""
+    return patch.object(TestPushFlow, "puller", staticmethod(pull))
+
+
+def register_test_flow(cls, models):
+    """Register the test flow (and its code in the selections) for a test class; ``models``
+    is an environment or a registry."""
+    Flow = models["plant.sync.flow"]
+    Message = models["plant.sync.message"]
+    selection = [(TEST_FLOW, "Test push")]
+    for field in (Flow._fields["code"], Message._fields["flow_code"]):
+        cls.startClassPatcher(patch.object(field, "selection", selection))
+        cls.startClassPatcher(patch.object(field, "_selection", dict(selection)))
+    cls.startClassPatcher(patch.dict(flow_registry._REGISTRY, {TEST_FLOW: TestPushFlow}))
+
+
+class TestRemoteClient:
+    """The client of the test kind: ``ping()`` posts to the backend's remote with its user and
+    password (HTTP Basic), as a real client proves reachability and logon."""
+
+    def __init__(self, backend):
+        self.url = f"{backend.base_url}/ping"
+        self.auth = (backend.username or "", backend._get_secret("password"))
+        self.timeout = (backend.connect_timeout, backend.read_timeout)
+
+    def ping(self):
+        response = requests.post(self.url, json={}, auth=self.auth, timeout=self.timeout)
+        response.raise_for_status()
+        return {"remote": self.url, "answer": response.json()["id"]}
+
+
+def make_test_remote_client(backend):
+    """``_get_client_test_remote()`` of the backends while the tests run."""
+    return TestRemoteClient(backend)
+
+
+def register_test_kind(cls, models):
+    """Add the backend kind ``test_remote`` (and its client) to the kinds of the installed
+    addons for a test class; ``models`` is an environment or a registry."""
+    Backend = models["plant.sync.backend"]
+    Backend = Backend if isinstance(Backend, type) else type(Backend)
+    field = Backend._fields["kind"]
+    selection = [*field.selection, (TEST_KIND, "Test remote")]
+    cls.startClassPatcher(patch.object(field, "selection", selection))
+    cls.startClassPatcher(patch.object(field, "_selection", dict(selection)))
+    factory = f"_get_client_{TEST_KIND}"
+    cls.startClassPatcher(patch.object(Backend, factory, make_test_remote_client, create=True))
+
+
 class PlantSyncCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -142,18 +223,14 @@ class PlantSyncCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.remote = FakeRemote().start()
         cls.addClassCleanup(cls.remote.stop)
+        register_test_flow(cls, cls.env)
+        register_test_kind(cls, cls.env)
         Flow = cls.env["plant.sync.flow"]
-        Message = cls.env["plant.sync.message"]
-        selection = [(TEST_FLOW, "Test push")]
-        for field in (Flow._fields["code"], Message._fields["flow_code"]):
-            cls.startClassPatcher(patch.object(field, "selection", selection))
-            cls.startClassPatcher(patch.object(field, "_selection", dict(selection)))
-        cls.startClassPatcher(patch.object(type(Message), HANDLER, test_push_handler, create=True))
         cls.company = cls.env.ref("base.main_company")
         cls.backend = cls.env["plant.sync.backend"].create(
             {
                 "name": "Remote (loopback)",
-                "kind": "sap_odata",
+                "kind": TEST_KIND,
                 "environment": "test",
                 "base_url": cls.remote.url,
                 "allow_loopback": True,

@@ -1,92 +1,53 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
 from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests.common import tagged
 
-from .common import PlantSyncCase
-
-try:
-    from plant_sync.simulators.sap.server import SapSimulator
-except ImportError:  # the simulator is developed in parallel
-    SapSimulator = None
+from .common import TEST_KIND, PlantSyncCase
 
 
 @tagged("post_install", "-at_install")
 class TestBackend(PlantSyncCase):
-    def test_test_connection_against_sap_simulator(self):
-        if SapSimulator is None:
-            self.skipTest("plant_sync.simulators.sap is not available")
-        sim = SapSimulator(users={"PLANT_SYNC": "Secret#1"}).start()
-        self.addCleanup(sim.stop)
-        backend = self.env["plant.sync.backend"].create(
-            {
-                "name": "S4H simulator",
-                "kind": "sap_odata",
-                "base_url": sim.url,
-                "allow_loopback": True,
-                "sap_client": "100",
-                "username": "PLANT_SYNC",
-                "password": "Secret#1",
-            }
+    def test_the_base_has_no_backend_kind_of_its_own(self):
+        # every kind (and its settings) comes from an addon: SAP, CMMS...
+        kinds = self.env["ir.model.data"].search(
+            [
+                ("model", "=", "ir.model.fields.selection"),
+                ("name", "=like", "selection__plant_sync_backend__kind__%"),
+            ]
         )
-        action = backend.with_user(self.admin).action_test_connection()
+        self.assertNotIn("plant_sync_base", kinds.mapped("module"))
+
+    def test_test_connection_pings_the_remote_with_the_backend_credentials(self):
+        action = self.backend.with_user(self.admin).action_test_connection()
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
-        self.assertTrue(backend.last_check_ok)
-        backend.with_user(self.admin).password = "Wrong#Pw1"
-        action = backend.with_user(self.admin).action_test_connection()
+        self.assertTrue(self.backend.last_check_ok)
+        ping = self.remote.calls[-1]
+        self.assertEqual(ping["path"], "/ping")
+        credentials = base64.b64encode(b"ODOO_RFC:Sup3r-Secret-Pw").decode()
+        self.assertEqual(ping["headers"]["Authorization"], f"Basic {credentials}")
+        self.remote.script(401)
+        action = self.backend.with_user(self.admin).action_test_connection()
         self.assertEqual(action["params"]["type"], "danger")
-        self.assertFalse(backend.last_check_ok)
-        self.assertNotIn("Wrong#Pw1", action["params"]["message"])
-        self.assertNotIn("Wrong#Pw1", backend.last_check_result)
+        self.assertFalse(self.backend.last_check_ok)
+        self.assertNotIn("Sup3r-Secret-Pw", self.backend.last_check_result)
 
-    def test_rfc_connection_factory_and_config_hooks(self):
-        if SapSimulator is None:
-            self.skipTest("plant_sync.simulators.sap is not available")
-        sim = SapSimulator(users={"PLANT_SYNC": "Secret#1"}).start()
-        self.addCleanup(sim.stop)
-        master = sim.seed_master_data(equipment=1, functional_locations=1, materials=0)
-        backend = self.env["plant.sync.backend"].create(
-            {
-                "name": "S4H simulator over RFC",
-                "kind": "sap_rfc",
-                "sap_client": "100",
-                "username": "PLANT_SYNC",
-                "password": "Secret#1",
-            }
-        )
-        Backend = type(backend)
-
-        def factory(self):
-            return lambda: sim.rfc_connection(user="PLANT_SYNC", passwd="Secret#1", client="100")
-
-        with (
-            patch.object(Backend, "_sap_rfc_connection_factory", factory),
-            patch.object(Backend, "_sap_connection_overrides", lambda self, t: {"backoff": 0.01}),
-        ):
-            service = backend._client()
-            try:
-                self.assertEqual(service.transport, "rfc")
-                self.assertEqual(service.config.backoff, 0.01)
-                floc = service.get_functional_location(master["functional_locations"][0])
-                self.assertEqual(floc.maintenance_plant, "1010")
-            finally:
-                service.close()
-        # production default: no factory (pyrfc with the backend's settings), no overrides
-        values = backend._sap_connection_values("rfc")
-        self.assertNotIn("connection_factory", values)
-        self.assertNotIn("backoff", values)
+    def test_kind_without_client_is_reported(self):
+        with patch.object(type(self.backend), f"_get_client_{TEST_KIND}", None):
+            action = self.backend.with_user(self.admin).action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("No client is available", self.backend.last_check_result)
 
     def test_endpoint_guard_refuses_loopback_and_http_unless_allowed(self):
         Backend = self.env["plant.sync.backend"]
         with self.assertRaises(ValidationError):
-            Backend.create({"name": "x", "kind": "sap_odata", "base_url": "http://127.0.0.1:1"})
+            Backend.create({"name": "x", "kind": TEST_KIND, "base_url": "http://127.0.0.1:1"})
         with self.assertRaises(ValidationError):
-            Backend.create(
-                {"name": "x", "kind": "sap_odata", "base_url": "https://169.254.169.254/"}
-            )
+            Backend.create({"name": "x", "kind": TEST_KIND, "base_url": "https://169.254.169.254/"})
         backend = Backend.create(
-            {"name": "ok", "kind": "sap_odata", "base_url": "https://sap.example.com:44300"}
+            {"name": "ok", "kind": TEST_KIND, "base_url": "https://erp.example.com:44300"}
         )
         self.assertTrue(backend)
 
@@ -101,3 +62,33 @@ class TestBackend(PlantSyncCase):
             self.env["plant.sync.binding"].search_count([("backend_id", "=", self.backend.id)]),
             1,
         )
+
+    def test_bindings_per_document_type_and_in_batch(self):
+        """One record, two documents (e.g. notification and order); the batch bind path
+        creates, updates and refuses a number already bound to another record, all or nothing."""
+        Binding = self.env["plant.sync.binding"]
+        self.backend._bind(self.record, "10000001", doc_type="notification")
+        self.backend._bind(self.record, "4000001", doc_type="order")
+        self.assertEqual(self.backend._external_id_for(self.record, "notification"), "10000001")
+        self.assertEqual(self.backend._external_id_for(self.record, "order"), "4000001")
+        self.assertFalse(self.backend._external_id_for(self.record))
+        self.assertEqual(
+            self.backend._record_for("res.partner", "4000001", doc_type="order"), self.record
+        )
+        self.assertFalse(self.backend._record_for("res.partner", "4000001"))
+        third = self.env["res.partner"].create({"name": "Work order 4713"})
+        bound = self.backend._bind_many(
+            [(self.other_record, "4000002", 'W/"1"'), (third, "4000003")], doc_type="order"
+        )
+        self.assertEqual(sorted(bound.mapped("external_id")), ["4000002", "4000003"])
+        self.assertEqual(
+            bound.filtered(lambda b: b.res_id == self.other_record.id).external_version, 'W/"1"'
+        )
+        with self.assertRaises(ValidationError):
+            self.backend._bind_many(
+                [(third, "4000004"), (self.other_record, "4000001")], doc_type="order"
+            )
+        self.assertEqual(self.backend._external_id_for(third, "order"), "4000003")
+        Binding._unbind(self.backend, self.record, "order")
+        self.assertFalse(self.backend._external_id_for(self.record, "order"))
+        self.assertEqual(self.backend._external_id_for(self.record, "notification"), "10000001")

@@ -1,13 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime, timedelta
-from unittest.mock import patch
 
 from odoo import fields
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import tagged
 
 from ..tools import BatchPage, import_flag
-from .common import TEST_FLOW, PlantSyncCase
+from .common import PlantSyncCase, patch_handler, patch_pull
 
 PAGES = {
     None: BatchPage(
@@ -42,10 +41,7 @@ class TestBatchFlows(PlantSyncCase):
             return {"applied": message._get_payload()["equipment"]}
 
         cls.inbound_contexts = []
-        Flow = type(cls.env["plant.sync.flow"])
-        cls.startClassPatcher(
-            patch.object(Flow, f"_plant_sync_pull_{TEST_FLOW}", pull, create=True)
-        )
+        cls.startClassPatcher(patch_pull(pull))
         cls.run_inbound = staticmethod(run_inbound)
 
     @staticmethod
@@ -53,9 +49,8 @@ class TestBatchFlows(PlantSyncCase):
         return len([j for j in trap.enqueued_jobs if j.method_name == method_name])
 
     def test_dispatcher_pulls_pages_as_jobs_and_moves_watermark_after_last_page(self):
-        Message = type(self.env["plant.sync.message"])
         with (
-            patch.object(Message, f"_plant_sync_run_{TEST_FLOW}", self.run_inbound),
+            patch_handler(self.run_inbound),
             trap_jobs() as trap,
         ):
             self.assertEqual(self.env["plant.sync.flow"]._cron_dispatch(), 1)
@@ -103,11 +98,9 @@ class TestBatchPullEnqueuingItself(PlantSyncCase):
             applied.append(message._get_payload()["equipment"])
             return {"applied": applied[-1]}
 
-        Flow = type(self.env["plant.sync.flow"])
-        Message = type(self.env["plant.sync.message"])
         with (
-            patch.object(Flow, f"_plant_sync_pull_{TEST_FLOW}", pull, create=True),
-            patch.object(Message, f"_plant_sync_run_{TEST_FLOW}", run_inbound, create=True),
+            patch_pull(pull),
+            patch_handler(run_inbound),
             trap_jobs() as trap,
         ):
             self.flow._run_batch_now()

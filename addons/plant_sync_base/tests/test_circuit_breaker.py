@@ -105,3 +105,23 @@ class TestCircuitBreaker(PlantSyncCase):
             job.perform()
         self.assertEqual(message.state, "failed")
         self.assertEqual(self.backend.consecutive_failures, 0)
+
+    def test_drain_counts_jobs_already_due_in_the_period(self):
+        """Recovery drains and the drain cron share one rate: a second drain in the same minute
+        enqueues nothing while the first one's jobs are due (real stored jobs, no trap)."""
+        backend = self.backend  # drain rate 2/min
+        backend.write(
+            {
+                "circuit_state": "open",
+                "degraded_until": fields.Datetime.now() + timedelta(minutes=5),
+            }
+        )
+        messages = self.env["plant.sync.message"]
+        for index, record in enumerate(self.records[:4]):
+            messages |= self.enqueue(record, key=("drain", index))
+        self.assertFalse(any(messages.mapped("job_uuid")), "stored while degraded")
+        backend.write({"circuit_state": "closed", "degraded_until": False})
+        self.assertEqual(backend._drain(), 2)
+        self.assertEqual(backend._jobs_due_within(1), 2)
+        self.assertEqual(backend._drain(), 0, "the minute's slots are taken")
+        self.assertEqual(len(messages.filtered("job_uuid")), 2)

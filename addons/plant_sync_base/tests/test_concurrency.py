@@ -7,7 +7,6 @@ the registry (committed data, cleaned up afterwards), not in the test transactio
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from unittest.mock import patch
 
 import psycopg2
 from odoo import SUPERUSER_ID, api
@@ -17,7 +16,7 @@ from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
-from .common import HANDLER, TEST_FLOW, FakeRemote, test_push_handler
+from .common import TEST_FLOW, TEST_KIND, FakeRemote, register_test_flow, register_test_kind
 
 
 @tagged("post_install", "-at_install")
@@ -28,19 +27,14 @@ class TestConcurrentEnqueue(BaseCase):
         cls.registry = Registry(get_db_name())
         cls.remote = FakeRemote().start()
         cls.addClassCleanup(cls.remote.stop)
-        Flow = cls.registry["plant.sync.flow"]
-        Message = cls.registry["plant.sync.message"]
-        selection = [(TEST_FLOW, "Test push")]
-        for field in (Flow._fields["code"], Message._fields["flow_code"]):
-            cls.startClassPatcher(patch.object(field, "selection", selection))
-            cls.startClassPatcher(patch.object(field, "_selection", dict(selection)))
-        cls.startClassPatcher(patch.object(Message, HANDLER, test_push_handler, create=True))
+        register_test_flow(cls, cls.registry)
+        register_test_kind(cls, cls.registry)
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             backend = env["plant.sync.backend"].create(
                 {
                     "name": "Concurrency remote",
-                    "kind": "sap_odata",
+                    "kind": TEST_KIND,
                     "base_url": cls.remote.url,
                     "allow_loopback": True,
                 }
@@ -158,3 +152,36 @@ class TestConcurrentEnqueue(BaseCase):
             self.assertTrue(message.next_retry_date)
             self.assertEqual(message.backend_id.consecutive_failures, 1)
         self.assertEqual(self.remote.call_count, 1)
+
+    def test_concurrent_failures_of_one_backend_are_all_counted(self):
+        """Two workers whose jobs fail at the same moment each count a failure (a lost
+        increment kept the circuit closed through an outage): a job that is retried counts
+        after queue_job's rollback; one that ends (last attempt) counts in its transaction,
+        or after the rollback when another count made its snapshot stale."""
+        barrier = threading.Barrier(2)
+
+        def worker(retried):
+            with self.registry.cursor() as cr:
+                cr.transaction = api.Transaction(self.registry)
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                backend = env["plant.sync.backend"].browse(self.backend_id)
+                seen = backend.consecutive_failures  # the job's snapshot, before the barrier
+                barrier.wait(timeout=10)
+                # what the engine does (plant.sync.message._on_error)
+                counted = backend._circuit_record_failure()
+                if retried:
+                    cr.postrollback.add(backend._circuit_count_after_rollback())
+                    cr.rollback()  # what the job runner does before postponing the job
+                elif counted is None:
+                    cr.postcommit.add(backend._circuit_count_after_commit())
+                cr.commit()  # pylint: disable=invalid-commit
+                return seen
+
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            for future in [executor.submit(worker, retried) for retried in (True, False)]:
+                future.result(timeout=60)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["plant.sync.backend"].browse(self.backend_id)
+            self.assertEqual(backend.consecutive_failures, 2)
+            backend.write({"consecutive_failures": 0})

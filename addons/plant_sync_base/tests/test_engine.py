@@ -1,11 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import tagged
 from odoo.tools import mute_logger
 
+from .. import flow as flow_registry
 from ..exceptions import PlantSyncBusinessError
-from .common import PlantSyncCase
+from .common import TEST_FLOW, PlantSyncCase, patch_handler
 
 ENGINE_LOG = "odoo.addons.plant_sync_base.models.plant_sync_backend"
 
@@ -19,7 +22,7 @@ class TestEngine(PlantSyncCase):
             trap.assert_jobs_count(1, only=message._job_process)
             trap.assert_enqueued_job(
                 message._job_process,
-                properties={"channel": "root.plant_sync.sap", "priority": 10},
+                properties={"channel": "root.plant_sync", "priority": 10},
             )
             self.assertEqual(self.remote.call_count, 0, "nothing is sent before the job runs")
             trap.perform_enqueued_jobs()
@@ -237,12 +240,11 @@ class TestEngine(PlantSyncCase):
         self.assertEqual([c["body"] for c in self.remote.calls], [older._get_payload()] * 2)
 
     def test_missing_handler_fails_with_exception(self):
-        Message = type(self.env["plant.sync.message"])
-        with trap_jobs() as trap, self.patch_handler(Message, None):
+        with trap_jobs() as trap, patch.dict(flow_registry._REGISTRY, {TEST_FLOW: None}):
             message = self.enqueue()
             trap.perform_enqueued_jobs()
         self.assertEqual(message.state, "failed")
-        self.assertIn("has no handler in this database", message.error_human)
+        self.assertIn("has no implementation in this database", message.error_human)
         self.assertEqual(len(self.open_exceptions(message)), 1)
         self.assertEqual(self.remote.call_count, 0)
 
@@ -269,8 +271,7 @@ class TestEngine(PlantSyncCase):
                 owner_group="finance",
             )
 
-        Message = type(self.env["plant.sync.message"])
-        with trap_jobs() as trap, self.patch_handler(Message, handler):
+        with trap_jobs() as trap, patch_handler(handler):
             message = self.enqueue()
             trap.perform_enqueued_jobs()
         exception = self.open_exceptions(message)
@@ -280,8 +281,3 @@ class TestEngine(PlantSyncCase):
         self.assertEqual(exception.currency_id.name, "EUR")
         self.assertTrue(exception.with_user(self.finance).has_access("read"))
         self.assertFalse(exception.with_user(self.planner).has_access("read"))
-
-    def patch_handler(self, cls, handler):
-        from unittest.mock import patch
-
-        return patch.object(cls, "_plant_sync_run_test_push", handler)

@@ -4,8 +4,6 @@ place (the mapping form with the missing value filled in, the record, the backen
 the library's text stays in the technical detail. Pull jobs that cannot run end without a
 traceback: a transient error is a job retry, anything else an exception with its fix."""
 
-from unittest.mock import patch
-
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import AccessError, UserError
@@ -16,17 +14,15 @@ from plant_sync import errors
 
 from ..exceptions import MissingConfiguration, PlantSyncBusinessError
 from ..tools import BatchPage
-from .common import TEST_FLOW, PlantSyncCase
+from .common import PlantSyncCase, patch_handler, patch_pull
 
-PULL_HANDLER = f"_plant_sync_pull_{TEST_FLOW}"
 BACKEND_LOG = "odoo.addons.plant_sync_base.models.plant_sync_backend"
 
 
 @tagged("post_install", "-at_install")
 class TestExceptionTexts(PlantSyncCase):
     def run_with_handler(self, handler, key=("op", 1)):
-        Message = type(self.env["plant.sync.message"])
-        with trap_jobs() as trap, patch.object(Message, f"_plant_sync_run_{TEST_FLOW}", handler):
+        with trap_jobs() as trap, patch_handler(handler):
             message = self.enqueue(key=key)
             trap.perform_enqueued_jobs()
         return message, self.open_exceptions(message)
@@ -51,9 +47,9 @@ class TestExceptionTexts(PlantSyncCase):
         self.assertEqual(message.state, "held")
         self.assertEqual(
             message.hold_reason,
-            "Contact 'Work order 4711' has no SAP Cost Center — map it (create the Cost Center "
-            "mapping of Remote (loopback) (Test / Quality)); the waiting message is sent as soon "
-            "as it is saved.",
+            "Contact 'Work order 4711' has no Remote (loopback) Cost Center — map it (create the "
+            "Cost Center mapping of Remote (loopback) (Test / Quality)); the waiting message is "
+            "sent as soon as it is saved.",
         )
         self.assertEqual(exception.description, message.hold_reason)
         self.assertEqual(exception.kind, "missing_mapping")
@@ -63,7 +59,9 @@ class TestExceptionTexts(PlantSyncCase):
             exception.technical_detail,
             "the internal wording stays one click away",
         )
-        self.assertEqual(exception.name, "Contact 'Work order 4711' has no SAP Cost Center")
+        self.assertEqual(
+            exception.name, "Contact 'Work order 4711' has no Remote (loopback) Cost Center"
+        )
         self.assert_fix(
             exception,
             "plant.sync.mapping",
@@ -88,9 +86,7 @@ class TestExceptionTexts(PlantSyncCase):
         with trap_jobs() as trap:
             Mapping.create(dict(defaults, external_value="10101101"))
             self.assertEqual(message.state, "pending")
-            with patch.object(
-                type(self.env["plant.sync.message"]), f"_plant_sync_run_{TEST_FLOW}", handler
-            ):
+            with patch_handler(handler):
                 trap.perform_enqueued_jobs()
         self.assertEqual(message.state, "done")
         self.assertEqual(exception.state, "resolved")
@@ -99,7 +95,9 @@ class TestExceptionTexts(PlantSyncCase):
         with trap_jobs() as trap:
             message = self.enqueue(payload={"status": "in_progress"})
             trap.perform_enqueued_jobs()
-        self.assertTrue(message.hold_reason.startswith("Status 'in_progress' has no SAP Status"))
+        self.assertTrue(
+            message.hold_reason.startswith("Status 'in_progress' has no Remote (loopback) Status")
+        )
         self.assert_fix(
             self.open_exceptions(message),
             "plant.sync.mapping",
@@ -116,9 +114,9 @@ class TestExceptionTexts(PlantSyncCase):
         message, exception = self.run_with_handler(handler)
         self.assertEqual(
             exception.description,
-            "SAP Status 'WMATL' has no Odoo counterpart — map it (create the Status mapping of "
-            "Remote (loopback) (Test / Quality)); the waiting message is applied as soon as it "
-            "is saved.",
+            "Remote (loopback) Status 'WMATL' has no Odoo counterpart — map it (create the Status "
+            "mapping of Remote (loopback) (Test / Quality)); the waiting message is applied as "
+            "soon as it is saved.",
         )
         self.assert_fix(
             exception,
@@ -147,7 +145,7 @@ class TestExceptionTexts(PlantSyncCase):
                 "authorization",
                 "technical",
                 "accepted the logon but refused the operation: No authorization for IW21 — ask "
-                "the SAP administrators",
+                "the Remote (loopback) administrators",
                 backend_fix,
             ),
             (
@@ -161,24 +159,24 @@ class TestExceptionTexts(PlantSyncCase):
                 errors.ProtocolError("HTML page instead of JSON"),
                 "remote_answer",
                 "technical",
-                "answered something that is not a valid SAP answer (HTML page instead of JSON) "
-                "— check the backend's base URL",
+                "answered something that is not a valid Remote (loopback) answer (HTML page "
+                "instead of JSON) — check the backend's base URL",
                 backend_fix,
             ),
             (
                 errors.ValidationError("Equipment 10000099 does not exist", status=400),
                 "remote_validation",
                 "validation",
-                "SAP rejected Contact 'Work order 4711': Equipment 10000099 does not exist — "
-                "correct it in Odoo, then Retry.",
+                "Remote (loopback) rejected Contact 'Work order 4711': Equipment 10000099 does not "
+                "exist — correct it in Odoo, then Retry.",
                 record_fix,
             ),
             (
                 errors.NotFound("Order 4000123 not found", status=404),
                 "not_found",
                 "validation",
-                "SAP does not know what Contact 'Work order 4711' refers to: Order 4000123 not "
-                "found",
+                "Remote (loopback) does not know what Contact 'Work order 4711' refers to: Order "
+                "4000123 not found",
                 record_fix,
             ),
             (
@@ -278,7 +276,7 @@ class TestExceptionTexts(PlantSyncCase):
 
     # --- pulls: no traceback, an exception with the fix ---------------------------------------
     def run_pull(self, handler):
-        with patch.object(type(self.flow), PULL_HANDLER, handler, create=True):
+        with patch_pull(handler):
             return self.flow._job_pull_page()
 
     def test_pull_with_missing_configuration_raises_an_exception_instead_of_failing(self):

@@ -3,6 +3,7 @@
 groups: the tour (static/tests/tours/plant_sync_journeys.js) does what the person does, the test
 prepares the data over the real engine and checks afterwards what the clicks changed."""
 
+import base64
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -18,16 +19,11 @@ from plant_sync.errors import ConfigurationError
 
 from ..exceptions import PlantSyncBusinessError
 from ..tools import CONFIG_KEY
-from .common import HANDLER, PlantSyncCase
+from .common import TEST_KIND, PlantSyncCase, patch_handler
 
 HELD_URL = "/odoo/action-plant_sync_base.action_plant_sync_message_held"
 EXCEPTIONS_URL = "/odoo/action-plant_sync_base.action_plant_sync_exception"
 MONITORING_URL = "/odoo/action-plant_sync_base.action_plant_sync_metric_snapshot"
-
-try:
-    from plant_sync.simulators.sap.server import SapSimulator
-except ImportError:  # the simulators are a separate distribution (tests and demo)
-    SapSimulator = None
 
 
 def posting_handler(message):
@@ -43,7 +39,7 @@ def posting_handler(message):
     )
     if response.status_code >= 400:
         raise PlantSyncBusinessError(
-            f"SAP refused the goods issue {payload['document']}: "
+            f"The ERP refused the goods issue {payload['document']}: "
             f"{response.json()['error']['message']}",
             amount=payload["amount"],
             currency="EUR",
@@ -85,17 +81,12 @@ class TestAdministratorJourney(JourneyCase):
         )
 
     def test_admin_journey(self):
-        if SapSimulator is None:
-            self.skipTest("plant_sync.simulators.sap is not available")
-        sim = SapSimulator(users={"PLANT_SYNC": "Secret#1"}).start()
-        self.addCleanup(sim.stop)
-        sap = self.env["plant.sync.backend"].create(
+        erp = self.env["plant.sync.backend"].create(
             {
-                "name": "SAP S/4HANA simulator",
-                "kind": "sap_odata",
-                "base_url": sim.url,
+                "name": "ERP simulator",
+                "kind": TEST_KIND,
+                "base_url": self.remote.url,
                 "allow_loopback": True,
-                "sap_client": "100",
                 "username": "PLANT_SYNC",
                 "password": "Secret#1",
             }
@@ -107,14 +98,14 @@ class TestAdministratorJourney(JourneyCase):
         urgent, low = held[:2], held[2]
         old_keys = config[CONFIG_KEY]
         new_key = generate_key()
-        stored = sap.sudo().password_encrypted
+        stored = erp.sudo().password_encrypted
         # README, Configuration: 1. the new key goes first in the configuration
         with patch.dict(config.options, {CONFIG_KEY: f"{new_key},{old_keys}"}):
-            # 2. the administrator works the held messages, tests SAP, runs Rotate secrets
+            # 2. the administrator works the held messages, tests the ERP, runs Rotate secrets
             self.start_tour(HELD_URL, "plant_sync_journey_admin", login="journey_admin")
         # the connection test the administrator ran, and the rotation
-        self.assertTrue(sap.last_check_ok, sap.last_check_result)
-        rotated = sap.sudo().password_encrypted
+        self.assertTrue(erp.last_check_ok, erp.last_check_result)
+        rotated = erp.sudo().password_encrypted
         self.assertNotEqual(rotated, stored)
         self.assertEqual(SecretBox([new_key]).decrypt(rotated), "Secret#1")
         with self.assertRaises(ConfigurationError):
@@ -132,10 +123,14 @@ class TestAdministratorJourney(JourneyCase):
         with patch.dict(config.options, {CONFIG_KEY: new_key}):
             self.assertEqual(self.backend._get_secret("password"), "Sup3r-Secret-Pw")
             self.perform_jobs(urgent)
-            action = sap.with_user(self.ada).action_test_connection()
+            action = erp.with_user(self.ada).action_test_connection()
             self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        # the connection tests logged on with the password, decrypted with either key
+        logons = {c["headers"]["Authorization"] for c in self.remote.calls if c["path"] == "/ping"}
+        self.assertEqual(logons, {"Basic " + base64.b64encode(b"PLANT_SYNC:Secret#1").decode()})
         self.assertEqual(set(urgent.mapped("state")), {"done"})
-        self.assertEqual([c["body"]["status"] for c in self.remote.calls], ["URG", "URG"])
+        pushed = [c["body"]["status"] for c in self.remote.calls if c["path"] == "/push"]
+        self.assertEqual(pushed, ["URG", "URG"])
         self.assertFalse(urgent.exception_ids.filtered(lambda e: e.state != "resolved"))
 
 
@@ -144,9 +139,7 @@ class TestFinanceJourney(JourneyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.startClassPatcher(
-            patch.object(type(cls.env["plant.sync.message"]), HANDLER, posting_handler, create=True)
-        )
+        cls.startClassPatcher(patch_handler(posting_handler))
         cls.fiona = new_test_user(
             cls.env,
             login="journey_finance",
@@ -181,7 +174,7 @@ class TestFinanceJourney(JourneyCase):
 
         self.start_tour(EXCEPTIONS_URL, "plant_sync_journey_finance", login="journey_finance")
 
-        # bulk retry: the two filtered postings went again, and SAP took them this time
+        # bulk retry: the two filtered postings went again, and the ERP took them this time
         retried = by_doc["GI-1001"].message_id | by_doc["GI-1002"].message_id
         self.perform_jobs(retried)
         self.assertEqual(set(retried.mapped("state")), {"done"})

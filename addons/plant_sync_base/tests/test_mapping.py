@@ -16,7 +16,7 @@ class TestMapping(PlantSyncCase):
         self.assertEqual(message.state, "held")
         self.assertEqual(message.hold_mapping_type, "status")
         self.assertEqual(message.hold_value, "in_progress")
-        self.assertIn("Status 'in_progress' has no SAP Status", message.hold_reason)
+        self.assertIn("Status 'in_progress' has no Remote (loopback) Status", message.hold_reason)
         self.assertEqual(message.attempts, 0, "a hold is not a delivery attempt")
         self.assertEqual(self.remote.call_count, 0)
         exception = self.open_exceptions(message)

@@ -2,13 +2,12 @@
 """Period-close blockers (the exceptions part) and the finance fields of exceptions."""
 
 from contextlib import nullcontext
-from unittest.mock import patch
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import AccessError
 from odoo.tests.common import tagged
 
-from .common import HANDLER, PlantSyncCase
+from .common import PlantSyncCase, patch_handler
 from .test_journeys import posting_handler
 
 
@@ -18,7 +17,7 @@ class TestPeriodBlocker(PlantSyncCase):
         self.remote.script(*[400] * len(payloads))
         Message = self.env["plant.sync.message"]
         records = self.env["res.partner"].create([{"name": str(p)} for p in payloads])
-        handled = patch.object(type(Message), HANDLER, handler) if handler else nullcontext()
+        handled = patch_handler(handler) if handler else nullcontext()
         with handled, trap_jobs() as trap:
             for number, (record, payload) in enumerate(zip(records, payloads, strict=True)):
                 Message |= self.enqueue(record=record, payload=payload, key=("p", number))

@@ -1,11 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """queue_job's "Related Action" button on our jobs opens their business record."""
 
-from unittest.mock import patch
-
 from odoo.tests.common import tagged
 
-from .common import TEST_FLOW, PlantSyncCase
+from .common import PlantSyncCase, patch_pull
 
 
 @tagged("post_install", "-at_install")
@@ -23,8 +21,7 @@ class TestQueueJobRelatedAction(PlantSyncCase):
         def pull(flow, since=None, token=None, page_token=None):
             return {"items": []}
 
-        Flow = type(self.env["plant.sync.flow"])
-        with patch.object(Flow, f"_plant_sync_pull_{TEST_FLOW}", pull, create=True):
+        with patch_pull(pull):
             self.flow._run_batch_now()
         job = self.env["queue.job"].search(
             [("model_name", "=", "plant.sync.flow"), ("method_name", "=", "_job_pull_page")]

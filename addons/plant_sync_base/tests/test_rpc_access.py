@@ -3,7 +3,7 @@
 
 Odoo 18.0 (no ``api.private``) lets any logged-in user, portal users included, call any model
 method whose name does not start with ``_`` through ``/web/dataset/call_kw``. This test finds,
-by introspection of the registry, every public method the four Plant Sync addons define on
+by introspection of the registry, every public method the Plant Sync addons define on
 their models and add to Odoo's, looks its decision up in :data:`DECISIONS` (which roles may call
 it) and calls it over HTTP after a real password log-in as each role of :data:`ROLES`:
 
@@ -29,11 +29,17 @@ from odoo.tools import SQL, mute_logger
 from odoo.tools.sql import table_exists
 
 from ..tools import IMPORT_CONTEXT_KEY
-from .common import TEST_FLOW, provide_encryption_keys
+from .common import TEST_FLOW, TEST_KIND, provide_encryption_keys, register_test_kind
 
 _logger = logging.getLogger(__name__)
 
-OURS = ("plant_sync_base", "maintenance_sap_bridge", "stock_sap_sync", "cmms_connector")
+OURS = (
+    "plant_sync_base",
+    "plant_sync_sap",
+    "maintenance_sap_bridge",
+    "stock_sap_sync",
+    "cmms_connector",
+)
 PASSWORD = "Plant-Sync-Access-Test-1"
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 USER_ERROR = "odoo.exceptions.UserError"
@@ -227,10 +233,11 @@ class TestRpcAccess(HttpCase):
             selection = field._description_selection(env) + [(TEST_FLOW, "Test push")]
             cls.startClassPatcher(patch.object(field, "selection", selection))
             cls.startClassPatcher(patch.object(field, "_selection", dict(selection)))
+        register_test_kind(cls, env)
         backend = cls.backend = env["plant.sync.backend"].create(
             {
-                "name": "SAP (access test)",
-                "kind": "sap_odata",
+                "name": "Remote (access test)",
+                "kind": TEST_KIND,
                 "base_url": "http://127.0.0.1:9",
                 "allow_loopback": True,
                 "username": "PLANT_SYNC",
@@ -287,6 +294,15 @@ class TestRpcAccess(HttpCase):
     @classmethod
     def _setup_maintenance(cls):
         env = cls.env
+        # the maintenance bridge's flows exist on SAP backends only
+        cls.sap_backend = env["plant.sync.backend"].create(
+            {
+                "name": "SAP (access test)",
+                "kind": "sap_odata",
+                "base_url": "http://127.0.0.1:9",
+                "allow_loopback": True,
+            }
+        )
         technician = cls.users["technician"]
         equipment = cls.equipment = env["maintenance.equipment"].create({"name": "Pump P-7"})
         equipment.message_subscribe(partner_ids=technician.partner_id.ids)
@@ -702,10 +718,11 @@ class TestRpcAccess(HttpCase):
     # --- context is not a credential, engine fields are the engine's ----------------------------
     def test_import_flag_from_the_caller_does_not_suppress_the_export(self):
         self._skip_without("maintenance.request.labour")
-        self.backend.action_sap_setup_maintenance_flows()
-        flow = self.backend.flow_ids.filtered(lambda f: f.code == "sap_pm_notification")
+        backend = self.sap_backend
+        backend.action_sap_setup_maintenance_flows()
+        flow = backend.flow_ids.filtered(lambda f: f.code == "sap_pm_notification")
         flow.enabled = True
-        context = {IMPORT_CONTEXT_KEY: self.backend.id, "cmms_import_backend": self.backend.id}
+        context = {IMPORT_CONTEXT_KEY: backend.id, "cmms_import_backend": backend.id}
         error, request_id = self.rpc(
             "planner",
             "maintenance.request",

@@ -89,7 +89,7 @@ class TestSecrets(PlantSyncCase):
                 self.backend.with_user(self.admin).write({"api_key": "key-123456"})
 
     def test_test_connection_reports_failure_without_leaking_secret(self):
-        # plant_sync.sap may not offer a client yet: the button still reports clearly
+        # whatever the remote answers, the button reports it without the secret
         action = self.backend.with_user(self.admin).action_test_connection()
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn(action["params"]["type"], ("success", "danger"))

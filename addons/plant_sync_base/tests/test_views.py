@@ -3,7 +3,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import Form
 from odoo.tests.common import tagged
 
-from .common import PlantSyncCase
+from .common import TEST_KIND, PlantSyncCase
 
 VIEWS = {
     "plant.sync.backend": ["kanban", "list", "form", "search"],
@@ -25,16 +25,16 @@ class TestViews(PlantSyncCase):
 
     def test_backend_form_secret_is_write_only(self):
         with Form(self.env["plant.sync.backend"].with_user(self.admin)) as form:
-            form.name = "SAP QAS"
-            form.kind = "sap_rfc"
-            form.base_url = "https://sap-qas.example.com"
+            form.name = "ERP QAS"
+            form.kind = TEST_KIND
+            form.base_url = "https://erp-qas.example.com"
             form.password = "Form-Secret-1"
         backend = form.record
         self.assertTrue(backend.password_set)
         self.assertEqual(backend._get_secret("password"), "Form-Secret-1")
         with Form(backend.with_user(self.admin)) as form:
             self.assertFalse(form.password, "the form never shows the secret")
-            form.name = "SAP QAS (renamed)"
+            form.name = "ERP QAS (renamed)"
         self.assertEqual(backend._get_secret("password"), "Form-Secret-1")
 
     def test_settings_show_encryption_status(self):

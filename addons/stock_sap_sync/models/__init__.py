@@ -5,7 +5,6 @@ from . import (
     plant_sync_backend,
     plant_sync_flow,
     plant_sync_mapping,
-    plant_sync_message,
     plant_sync_period_blocker,
     product_product,
     product_template,

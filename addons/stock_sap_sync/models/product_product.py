@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import api, fields, models
+from odoo import api, models
 
 _logger = logging.getLogger(__name__)
 
@@ -79,19 +79,7 @@ class ProductProduct(models.Model):
             numbers_created.append(number)
         if to_create:
             products = Product.create(to_create)
-            now = fields.Datetime.now()
-            Binding.create(
-                [
-                    {
-                        "backend_id": backend.id,
-                        "res_model": "product.product",
-                        "res_id": product.id,
-                        "external_id": number,
-                        "last_sync": now,
-                    }
-                    for product, number in zip(products, numbers_created, strict=True)
-                ]
-            )
+            backend._bind_many(list(zip(products, numbers_created, strict=True)))
             stats["created"] += len(products)
         return stats
 

@@ -1,12 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.addons.plant_sync_base.exceptions import PlantSyncBusinessError
-from odoo.addons.plant_sync_base.tools import HandlerResult
 from odoo.exceptions import AccessError, UserError
 
-from plant_sync.sap.ops.goods_movement import GoodsMovementCreate, GoodsMovementItem
-
-from ..tools import FLOW_SERVICE_CONFIRMATION, decimal_qty, location_plant_sloc, movement_type
+from ..tools import FLOW_SERVICE_CONFIRMATION
 
 FINANCE = "plant_sync_base.group_plant_sync_finance"
 #: fields only the workflow methods write (through sudo, after their checks)
@@ -27,7 +23,7 @@ class PurchaseServiceConfirmation(models.Model):
     Segregation of duties is enforced, not conventional: approving needs the Plant
     Integration / Finance group, the approver cannot be the person who confirmed (Python check
     *and* a database CHECK constraint), the workflow fields cannot be written directly, and the
-    SAP flow handler refuses anything not approved."""
+    SAP flow (flows/sap_service_confirmation.py) refuses anything not approved."""
 
     _name = "purchase.service.confirmation"
     _description = "Contractor Service Confirmation"
@@ -215,75 +211,3 @@ class PurchaseServiceConfirmation(models.Model):
         request = self.maintenance_request_id
         cost_center = request.sap_cost_center if "sap_cost_center" in request._fields else False
         return {"date": self.date, "cost_center": cost_center}
-
-    # ---------------------------------------------------------------------------------------
-    # flow handler: goods receipt 101 of the service against the SAP purchase order item
-    # ---------------------------------------------------------------------------------------
-    def _stock_sap_post(self, message):
-        self.ensure_one()
-        if self.state not in ("approved", "posted") or not self.approved_by_id:
-            raise PlantSyncBusinessError(
-                self.env._(
-                    "%(name)s is not approved by finance: it is not posted to SAP.",
-                    name=self.name,
-                ),
-                amount=self.amount,
-                currency=self.currency_id.name,
-                owner_group="finance",
-            )
-        backend = message.backend_id
-        order, line = self.order_id, self.purchase_line_id
-        material = backend._external_id_for(line.product_id)
-        if not order.sap_po_number or not material:
-            raise PlantSyncBusinessError(
-                self.env._(
-                    "%(order)s has no SAP purchase order number, or its service %(service)s "
-                    "is not an SAP material: the confirmation cannot be posted.",
-                    order=order.name,
-                    service=line.product_id.display_name,
-                ),
-                amount=self.amount,
-                currency=self.currency_id.name,
-                owner_group="finance",
-            )
-        location = order.picking_type_id.default_location_dest_id
-        plant, sloc = location_plant_sloc(backend, location)
-        sap_uom = line.product_id.sap_base_uom_id or line.product_uom
-        unit = self.env["plant.sync.mapping"]._to_external(backend, "uom", sap_uom)
-        quantity = line.product_uom._compute_quantity(self.quantity, sap_uom)
-        item = GoodsMovementItem(
-            material=material,
-            plant=plant,
-            storage_location=sloc,
-            movement_type=movement_type(backend, "receipt_po"),
-            quantity=decimal_qty(quantity),
-            unit=unit,
-            purchase_order=order.sap_po_number,
-            purchase_order_item=line.sap_po_item,
-        )
-        client = backend._client()
-        try:
-            result = client.post_goods_movement(
-                GoodsMovementCreate(items=[item], posting_date=self.date),
-                idempotency_key=message.idempotency_key,
-            )
-        finally:
-            client.close()
-        document = result.document
-        self.sudo().write(
-            {
-                "state": "posted",
-                "sap_material_document": document.number,
-                "sap_material_document_year": document.year,
-            }
-        )
-        return HandlerResult(
-            response={
-                "material_document": document.number,
-                "year": document.year,
-                "purchase_order": order.sap_po_number,
-                "item": line.sap_po_item,
-                "quantity": str(item.quantity),
-            },
-            external_id=f"{document.year}/{document.number}",
-        )

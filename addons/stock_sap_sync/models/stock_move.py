@@ -2,13 +2,10 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.addons.plant_sync_base.exceptions import MissingMapping, PlantSyncBusinessError
-from odoo.addons.plant_sync_base.tools import HandlerResult, check_engine_fields
-from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.plant_sync_base.exceptions import MissingMapping
+from odoo.addons.plant_sync_base.tools import check_engine_fields
 
-from plant_sync.sap.ops.goods_movement import GoodsMovementCreate, GoodsMovementItem
-
-from ..tools import FLOW_GOODS_MOVEMENT, decimal_qty, location_plant_sloc, movement_type
+from ..tools import FLOW_GOODS_MOVEMENT, location_plant_sloc
 
 _logger = logging.getLogger(__name__)
 
@@ -22,7 +19,8 @@ SAP_STATES = [
     ("reversed", "Reversed"),
 ]
 #: what the SAP posting of a move is and became: written by the trigger, the storno button and
-#: the flow handler only (a forged message link would keep a consumption out of SAP)
+#: the flow (flows/sap_goods_movement.py) only (a forged message link would keep a consumption
+#: out of SAP)
 SAP_MOVE_FIELDS = frozenset(
     {
         "sap_movement_kind",
@@ -204,85 +202,6 @@ class StockMove(models.Model):
                 if messages:
                     move.sudo().sap_message_id = messages[:1]
 
-    # ---------------------------------------------------------------------------------------
-    # the flow handler (called by plant.sync.message._plant_sync_run_sap_goods_movement)
-    # ---------------------------------------------------------------------------------------
-    def _stock_sap_post(self, message):
-        self.ensure_one()
-        backend = message.backend_id
-        if self.sap_movement_kind == "reverse":
-            return self._stock_sap_post_reversal(message)
-        item = self._stock_sap_goods_movement_item(backend)
-        data = GoodsMovementCreate(items=[item], posting_date=fields.Date.to_date(self.date))
-        client = backend._client()
-        try:
-            result = client.post_goods_movement(data, idempotency_key=message.idempotency_key)
-        finally:
-            client.close()
-        document = result.document
-        self.sudo().write(
-            {
-                "sap_material_document": document.number,
-                "sap_material_document_year": document.year,
-                "sap_movement_type": item.movement_type,
-            }
-        )
-        return HandlerResult(
-            response={
-                "material_document": document.number,
-                "year": document.year,
-                "movement_type": item.movement_type,
-                "order": item.order,
-                "cost_center": item.cost_center,
-                "quantity": str(item.quantity),
-                "unit": item.unit,
-                "plant": item.plant,
-                "storage_location": item.storage_location,
-                "created": result.created,
-            },
-            external_id=f"{document.year}/{document.number}",
-        )
-
-    def _stock_sap_goods_movement_item(self, backend):
-        self.ensure_one()
-        product = self.product_id
-        material = backend._external_id_for(product)
-        if not material:
-            raise PlantSyncBusinessError(
-                self.env._(
-                    "%(product)s is not an SAP material (no material number): the consumption "
-                    "cannot be posted.",
-                    product=product.display_name,
-                ),
-                amount=self.quantity * product.standard_price,
-                currency=self.company_id.currency_id.name,
-                owner_group="planner",
-            )
-        plant, sloc = location_plant_sloc(backend, self._stock_sap_stock_location())
-        sap_uom = product.sap_base_uom_id or product.uom_id
-        unit = self.env["plant.sync.mapping"]._to_external(backend, "uom", sap_uom)
-        quantity = self.product_uom._compute_quantity(
-            self.quantity, sap_uom, rounding_method="HALF-UP"
-        )
-        issue = self.sap_movement_kind == "issue"
-        order = self.sap_order_number or ""
-        cost_center = ""
-        if order:
-            kind = "issue_order" if issue else "return_order"
-        else:
-            kind = "issue_cost_center" if issue else "return_cost_center"
-            cost_center = self._stock_sap_cost_center(backend)
-        return GoodsMovementItem(
-            material=material,
-            plant=plant,
-            storage_location=sloc,
-            movement_type=movement_type(backend, kind),
-            quantity=decimal_qty(quantity),
-            unit=unit,
-            order=order,
-            cost_center=cost_center,
-        )
-
     def _stock_sap_cost_center(self, backend):
         """Cost center of a consumption without order: the request's SAP cost center (when
         maintenance_sap_bridge keeps one), else mapped from the equipment, the maintenance team
@@ -316,57 +235,3 @@ class StockMove(models.Model):
             except MissingMapping:
                 cost_center = False
         return {"date": self.date, "cost_center": cost_center}
-
-    def _stock_sap_post_reversal(self, message):
-        """Reverse the material document of the original goods issue, exactly once: the
-        library finds an existing reversal before cancelling; an original whose outcome is
-        unknown is looked up by its idempotency key first."""
-        self.ensure_one()
-        backend = message.backend_id
-        origin = self.origin_returned_move_id
-        origin_message = origin.sap_message_id
-        if origin_message.state in ("pending", "sent"):
-            raise RetryableJobError(
-                "Waiting for the goods issue to be posted before reversing it",
-                seconds=30,
-                ignore_retry=True,
-            )
-        client = backend._client()
-        try:
-            number, year = origin.sap_material_document, origin.sap_material_document_year
-            if not number and origin_message:
-                document = client.find_material_document_by_reference(
-                    origin_message.idempotency_key
-                )
-                if document:
-                    number, year = document.number, document.year
-                    origin.sudo().write(
-                        {"sap_material_document": number, "sap_material_document_year": year}
-                    )
-            if not number:
-                return HandlerResult(
-                    response={"reversed": False, "reason": "the goods issue was never posted"}
-                )
-            result = client.cancel_material_document(
-                number, year, posting_date=fields.Date.to_date(self.date)
-            )
-        finally:
-            client.close()
-        document = result.document
-        self.sudo().write(
-            {
-                "sap_material_document": document.number,
-                "sap_material_document_year": document.year,
-                "sap_movement_type": document.items[0].movement_type if document.items else "",
-            }
-        )
-        return HandlerResult(
-            response={
-                "material_document": document.number,
-                "year": document.year,
-                "reversed_document": number,
-                "reversed_year": year,
-                "created": result.created,
-            },
-            external_id=f"{document.year}/{document.number}",
-        )

@@ -8,7 +8,7 @@ from odoo.addons.plant_sync_base.tools import check_engine_fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import FLOW_RECONCILIATION, location_plant_sloc
+from ..tools import FLOW_RECONCILIATION, location_plant_sloc, mapped_locations
 
 _logger = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class StockSapReconciliation(models.Model):
         self.ensure_one()
         started = time.monotonic()
         backend = self.backend_id
-        locations = self.location_ids or self.flow_id._stock_sap_mapped_locations()
+        locations = self.location_ids or mapped_locations(self.flow_id)
         if not locations:
             raise MissingConfiguration(
                 self.env._(

@@ -2,20 +2,14 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.addons.plant_sync_base.exceptions import PlantSyncBusinessError
-from odoo.addons.plant_sync_base.tools import HandlerResult, check_engine_fields
+from odoo.addons.plant_sync_base.tools import check_engine_fields
 from odoo.exceptions import AccessError, UserError
 
-from plant_sync.sap.ops.purchasing import (
-    PurchaseRequisitionCreate,
-    PurchaseRequisitionItemCreate,
-)
-
-from ..tools import FLOW_REQUISITION, decimal_qty, location_plant_sloc, naive_utc
+from ..tools import FLOW_REQUISITION, location_plant_sloc
 
 OPEN_STATES = ("to_send", "requested", "ordered")
 #: the workflow and the mirrored SAP requisition / purchase order: written by the buttons and
-#: the flow handlers only (superuser mode)
+#: the flows only (superuser mode)
 SAP_FIELDS = frozenset(
     {
         "state",
@@ -36,7 +30,7 @@ SAP_FIELDS = frozenset(
         "currency_code",
     }
 )
-#: what SAP is asked for: fixed once the requisition is sent (the handler reads the record)
+#: what SAP is asked for: fixed once the requisition is sent (the flow reads the record)
 REQUEST_FIELDS = frozenset(
     {
         "product_id",
@@ -264,184 +258,3 @@ class StockSapRequisition(models.Model):
                         {"sap_message_id": messages[0].id, "backend_id": flow.backend_id.id}
                     )
                     break  # one SAP system buys a requisition
-
-    # ---------------------------------------------------------------------------------------
-    # flow handler: create the purchase requisition in SAP (exactly once)
-    # ---------------------------------------------------------------------------------------
-    def _stock_sap_post(self, message):
-        self.ensure_one()
-        if self.state == "cancel":
-            return HandlerResult(response={"skipped": "requisition cancelled in Odoo"})
-        backend = message.backend_id
-        product = self.product_id
-        material = backend._external_id_for(product)
-        if not material:
-            raise PlantSyncBusinessError(
-                self.env._(
-                    "%(product)s is not an SAP material: the requisition cannot be sent.",
-                    product=product.display_name,
-                ),
-                owner_group="planner",
-            )
-        plant, sloc = location_plant_sloc(backend, self.location_id)
-        sap_uom = product.sap_base_uom_id or product.uom_id
-        unit = self.env["plant.sync.mapping"]._to_external(backend, "uom", sap_uom)
-        quantity = self.product_uom_id._compute_quantity(
-            self.product_qty, sap_uom, rounding_method="HALF-UP"
-        )
-        data = PurchaseRequisitionCreate(
-            items=[
-                PurchaseRequisitionItemCreate(
-                    material=material,
-                    plant=plant,
-                    storage_location=sloc,
-                    quantity=decimal_qty(quantity),
-                    unit=unit,
-                    delivery_date=self.date_required,
-                    text=(product.name or "")[:40],
-                )
-            ],
-            description=self.name[:40],
-        )
-        client = backend._client()
-        try:
-            result = client.create_purchase_requisition(
-                data, idempotency_key=message.idempotency_key
-            )
-        finally:
-            client.close()
-        document = result.document
-        item = document.items[0].item if document.items else "00010"
-        self.sudo().write(
-            {
-                "sap_pr_number": document.number,
-                "sap_pr_item": item,
-                "backend_id": backend.id,
-                "state": "requested" if self.state in ("draft", "to_send") else self.state,
-            }
-        )
-        return HandlerResult(
-            response={"purchase_requisition": document.number, "item": item},
-            external_id=document.number,
-        )
-
-    # ---------------------------------------------------------------------------------------
-    # inbound: SAP purchase order / goods receipt of this requisition
-    # ---------------------------------------------------------------------------------------
-    @api.model
-    def _stock_sap_po_payload(self, order, item):
-        """JSON-safe view of one SAP purchase order item (the inbound message payload)."""
-        return {
-            "purchase_order": order.number,
-            "item": item.item,
-            "supplier": order.supplier,
-            "order_date": order.order_date.date().isoformat() if order.order_date else "",
-            "changed_at": order.changed_at.isoformat() if order.changed_at else "",
-            "quantity": str(item.quantity),
-            "unit": item.unit,
-            "net_price": str(item.net_price),
-            "currency": item.currency,
-            "received_quantity": str(item.received_quantity),
-            "completely_delivered": item.completely_delivered,
-            "deleted": item.deleted,
-            "requisition": item.requisition,
-            "requisition_item": item.requisition_item,
-        }
-
-    def _stock_sap_apply_po(self, payload):
-        """Mirror the SAP purchase order item on the requisition; goods received in SAP since
-        the last update are received into the requisition's stock location in Odoo (with the
-        import flag: nothing is posted back to SAP)."""
-        self.ensure_one()
-        backend = self.backend_id or self.sap_message_id.backend_id
-        changed_at = payload.get("changed_at")
-        changed = (
-            naive_utc(fields.Datetime.to_datetime(changed_at[:19].replace("T", " ")))
-            if (changed_at)
-            else False
-        )
-        if changed and self.po_changed_at and changed < self.po_changed_at:
-            return HandlerResult(response={"skipped": "older than the data already applied"})
-        sap_uom = self.env["plant.sync.mapping"]._to_odoo(
-            backend, "uom", payload.get("unit") or "", default=False
-        ) or (self.product_id.sap_base_uom_id or self.product_id.uom_id)
-
-        def to_requisition_uom(value):
-            return sap_uom._compute_quantity(float(value or 0.0), self.product_uom_id)
-
-        ordered = to_requisition_uom(payload["quantity"])
-        received = to_requisition_uom(payload["received_quantity"])
-        vals = {
-            "sap_po_number": payload["purchase_order"],
-            "sap_po_item": payload["item"],
-            "vendor_code": payload.get("supplier") or False,
-            "partner_id": self._stock_sap_vendor(backend, payload.get("supplier")).id,
-            "po_date": payload.get("order_date") or False,
-            "po_changed_at": changed,
-            "po_quantity": ordered,
-            "price_unit": float(payload.get("net_price") or 0.0),
-            "currency_code": payload.get("currency") or False,
-        }
-        if payload.get("deleted"):
-            vals["state"] = "cancel"
-        elif payload.get("completely_delivered") or (ordered and received >= ordered - 1e-6):
-            vals["state"] = "received"
-        else:
-            vals["state"] = "ordered"
-        delta = received - self.received_qty
-        vals["received_qty"] = received
-        self.sudo().write(vals)
-        if delta > 1e-6:
-            self._stock_sap_receive(backend, delta)
-        return HandlerResult(
-            response={
-                "purchase_order": vals["sap_po_number"],
-                "received": received,
-                "received_now": max(delta, 0.0),
-                "state": vals["state"],
-            }
-        )
-
-    def _stock_sap_vendor(self, backend, supplier):
-        if not supplier:
-            return self.env["res.partner"]
-        partner = backend._record_for("res.partner", supplier)
-        if not partner:
-            partner = (
-                self.env["res.partner"]
-                .sudo()
-                .with_context(**backend._import_context())
-                .create({"name": f"SAP vendor {supplier}", "supplier_rank": 1, "ref": supplier})
-            )
-            backend._bind(partner, supplier)
-        return partner
-
-    def _stock_sap_receive(self, backend, quantity):
-        """Receive ``quantity`` (requisition unit) into the requisition's location."""
-        self.ensure_one()
-        supplier_location = self.env.ref("stock.stock_location_suppliers")
-        move = (
-            self.env["stock.move"]
-            .sudo()
-            .with_context(**backend._import_context())
-            .create(
-                {
-                    "name": f"{self.sap_po_number} / {self.name}",
-                    "origin": self.sap_po_number,
-                    "reference": self.sap_po_number,
-                    "product_id": self.product_id.id,
-                    "product_uom_qty": quantity,
-                    "product_uom": self.product_uom_id.id,
-                    "location_id": supplier_location.id,
-                    "location_dest_id": self.location_id.id,
-                    "company_id": self.company_id.id,
-                    "partner_id": self.partner_id.id,
-                    "sap_requisition_id": self.id,
-                }
-            )
-        )
-        move._action_confirm()
-        move.quantity = quantity
-        move.picked = True
-        move._action_done()
-        return move

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 from odoo.tests.common import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -46,9 +47,13 @@ class TestConsumption(StockSapCase):
         self.assertEqual(move.sap_state, "posted")
         self.assertEqual(picking.sap_posting_state, "posted")
         self.assertEqual(self.sim.store.stock(self.material, PLANT, SLOC), 97.0)
+        # the document number is stored once, on the move; the message shows it
+        self.assertFalse(self.backend._external_id_for(move), "no second copy in a binding")
+        message = self.env["plant.sync.message"].search(
+            [("res_model", "=", move._name), ("res_id", "=", move.id)]
+        )
         self.assertEqual(
-            self.backend._external_id_for(move),
-            f"{move.sap_material_document_year}/{move.sap_material_document}",
+            message.external_id, f"{move.sap_material_document_year}/{move.sap_material_document}"
         )
 
     def test_technician_books_consumption_with_own_rights(self):
@@ -183,8 +188,13 @@ class TestConsumption(StockSapCase):
         self.sim.faults.set(drop_after_commit_rate=1.0, seed=1)
         with trap_jobs() as trap, mute_logger("plant_sync"):
             picking = self.consume(self.request, [(self.part, 2)], order=self.order)
-            self.run_jobs(trap)
-        self.sim.faults.clear()
+            job = trap.enqueued_jobs[0]
+            # one attempt per job: the lost answer is a transient error, queue_job retries
+            with self.assertRaises(RetryableJobError):
+                job.perform()
+            self.assertEqual(picking.move_ids.sap_state, "pending")
+            self.sim.faults.clear()
+            job.perform()  # the retry finds the document by its idempotency key
         move = picking.move_ids
         self.assertEqual(move.sap_state, "posted")
         self.assertEqual(len(self._issue_items("261")), 1)
@@ -264,7 +274,7 @@ class TestConsumption(StockSapCase):
         field = request._fields["sap_order_number"]
         if field.compute and not field.inverse and field.readonly:
             self.skipTest("the bridge computes the order number read-only")
-        request.sudo().sap_order_number = self.order
+        request.sudo().write({"sap_backend_id": self.backend.id, "sap_order_number": self.order})
         wizard = self.env["maintenance.consume.parts"].create({"request_id": request.id})
         self.assertEqual(wizard.sap_order_number, self.order)
 

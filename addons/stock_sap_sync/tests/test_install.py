@@ -8,5 +8,5 @@ class TestInstall(TransactionCase):
         self.assertEqual(menu.parent_id, self.env.ref("plant_sync_base.menu_plant_sync_root"))
         module = self.env["ir.module.module"].search([("name", "=", "stock_sap_sync")])
         self.assertEqual(module.state, "installed")
-        for dep in ["plant_sync_base", "stock", "purchase", "maintenance"]:
+        for dep in ["plant_sync_sap", "stock", "purchase", "maintenance"]:
             self.assertIn(dep, module.dependencies_id.mapped("name"))

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.tests.common import tagged
 
+from ..flows.sap_material import SapMaterial
 from .common import PLANT, SLOC, StockSapCase, trap_jobs
 
 
@@ -31,17 +32,21 @@ class TestMaterialMaster(StockSapCase):
         # a material extended only to a plant no location of this backend is mapped to
         cls.foreign = cls.sim.store.seed_materials(1, "9900", SLOC, prefix="FP", price=99.0)[0]
 
+    def import_materials(self, since=None):
+        """The material pull of the flow, run in the test (no job)."""
+        return SapMaterial(flow=self.flow_material).import_materials(since)
+
     def bound_products(self):
         return self.env["plant.sync.binding"].search_count(
             [("backend_id", "=", self.backend.id), ("res_model", "=", "product.product")]
         )
 
     def test_pull_of_1000_materials_is_idempotent(self):
-        _watermark, first = self.flow_material._stock_sap_import_materials()
+        _watermark, first = self.import_materials()
         self.assertEqual(first["created"], 1004)  # 3 + 1000 + 1 boxed
         self.assertEqual(first["invalid"], 1)  # the material in KG (unmapped unit)
         self.assertEqual(self.bound_products(), 1004)
-        _watermark, second = self.flow_material._stock_sap_import_materials()
+        _watermark, second = self.import_materials()
         self.assertEqual(second["created"], 0)
         self.assertEqual(second["skipped"], 1004)
         self.assertEqual(self.bound_products(), 1004)
@@ -63,16 +68,14 @@ class TestMaterialMaster(StockSapCase):
         self.assertEqual(self.bound_products(), 1004)
         with self.sim.store.transaction() as tx:
             tx.update("A_Product", {"Product": self.bulk[0]}, {"ProductGroup": "L099"})
-        _watermark, delta = self.flow_material._stock_sap_import_materials(
-            self.flow_material.watermark_date
-        )
+        _watermark, delta = self.import_materials(self.flow_material.watermark_date)
         self.assertEqual(delta, {**delta, "created": 0, "updated": 1, "skipped": 0})
         product = self.backend._record_for("product.product", self.bulk[0])
         self.assertEqual(product.categ_id.name, "L099")
         self.assertEqual(product.sap_material_group, "L099")
 
     def test_box_of_12_material_converts_pieces_on_posting(self):
-        self.flow_material._stock_sap_import_materials()
+        self.import_materials()
         product = self.backend._record_for("product.product", self.boxed)
         self.assertEqual(product.uom_id, self.box)
         self.assertEqual(product.sap_base_uom_id, self.box)
@@ -90,7 +93,7 @@ class TestMaterialMaster(StockSapCase):
 
     def test_material_in_an_unmapped_unit_is_reported_not_imported(self):
         for _run in range(2):
-            _watermark, stats = self.flow_material._stock_sap_import_materials()
+            _watermark, stats = self.import_materials()
             self.assertEqual(stats["invalid"], 1)
         self.assertFalse(self.backend._record_for("product.product", self.kilo))
         exception = self.env["plant.sync.exception"].search(
@@ -108,7 +111,7 @@ class TestMaterialMaster(StockSapCase):
                 "external_value": "KG",
             }
         )
-        _watermark, stats = self.flow_material._stock_sap_import_materials()
+        _watermark, stats = self.import_materials()
         self.assertEqual(stats["invalid"], 0)
         self.assertEqual(self.backend._record_for("product.product", self.kilo).uom_id, kilogram)
 
@@ -124,7 +127,7 @@ class TestMaterialMaster(StockSapCase):
                     "PriceUnitQty": 10,
                 },
             )
-        _watermark, stats = self.flow_material._stock_sap_import_materials()
+        _watermark, stats = self.import_materials()
         self.assertEqual(stats["created"], 1004)
         self.assertFalse(self.backend._record_for("product.product", self.foreign))
         self.assertFalse(self.env["product.product"].search([("default_code", "=", self.foreign)]))

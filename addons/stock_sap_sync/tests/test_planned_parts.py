@@ -60,7 +60,7 @@ class TestPlannedParts(StockSapCase):
     def test_technician_without_stock_rights_books_on_own_job_against_its_order(self):
         request = self.make_request(user_id=self.plain_technician.id)
         if "sap_order_number" in request._fields:  # maintenance_sap_bridge installed
-            request.write({"sap_order_number": self.sap_order()})
+            request.write({"sap_backend_id": self.backend.id, "sap_order_number": self.sap_order()})
         order = request._stock_sap_order_number()
         wizard = (
             self.env["maintenance.consume.parts"]

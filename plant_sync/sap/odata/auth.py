@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -11,7 +10,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from ...errors import AuthenticationError, ConfigurationError, ProtocolError
-from ...httpbody import read_capped
+from ...httpbody import parse_json, read_capped
 from ..classify import classify_http, classify_transport
 from ..config import SapConnectionConfig
 
@@ -103,10 +102,10 @@ class OAuth2ClientCredentials(AuthBase):
         if response.status_code != 200:
             raise classify_http(response.status_code, response.headers)
         try:
-            doc: Any = json.loads(body)
+            doc: Any = parse_json(body, "OAuth2 token answer")
             token = str(doc["access_token"])
             lifetime = float(doc.get("expires_in") or 300)
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ProtocolError, ValueError, KeyError, TypeError, AttributeError):
             raise ProtocolError("OAuth2 token endpoint returned no access_token") from None
         if str(doc.get("token_type", "Bearer")).lower() != "bearer":
             raise ProtocolError(f"Unsupported OAuth2 token type {doc.get('token_type')!r}")

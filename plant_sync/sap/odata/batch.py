@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import IntegrationError, ProtocolError
+from ...httpbody import parse_json
 from .errors import error_from_response
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,10 +129,7 @@ def _parse_http(block: bytes) -> BatchResponse:
         return BatchResponse(status, headers, error=error_from_response(status, headers, payload))
     data = None
     if payload:
-        try:
-            doc = json.loads(payload.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise ProtocolError("malformed JSON inside a $batch answer") from None
+        doc = parse_json(payload, "JSON inside a $batch answer")
         data = doc.get("d") if isinstance(doc, dict) else doc
     return BatchResponse(status, headers, data)
 

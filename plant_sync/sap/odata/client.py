@@ -1,6 +1,6 @@
 """SAP Gateway OData v2 over one pooled ``requests.Session``.
 
-:class:`SapHttp` is the transport of one backend (auth, CSRF tokens, cookies, limits, retries,
+:class:`SapHttp` is the transport of one backend (auth, CSRF tokens, cookies, limits,
 correlation header, SSRF check); :class:`ODataService` addresses one service root
 (``/sap/opu/odata/sap/<SERVICE>/``) and offers entity reads, streamed server-driven paging,
 delta pulls by ``LastChangeDateTime``, creates, ETag-guarded updates, function imports and
@@ -10,6 +10,11 @@ Protocol facts followed (shared/reference/README.md, SAP Gateway): CSRF token fe
 carrying ``X-CSRF-Token: Fetch``; a modifying request answered 403 with ``x-csrf-token:
 Required`` gets one transparent re-fetch; JSON wrapped in ``{"d": ...}``; paging via ``__next``
 with ``$skiptoken``; ETag from the header or ``__metadata.etag``; errors as SAP error JSON.
+
+One attempt per call: a failure is raised as a typed error at once. The only repeated exchanges
+are protocol steps (the CSRF re-fetch above, a new OAuth2 token after a 401); retries with
+back-off belong to the ops layer (:mod:`plant_sync.sap.idempotent`), which re-checks SAP before
+repeating anything that writes.
 """
 
 from __future__ import annotations
@@ -17,9 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
@@ -27,15 +31,8 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 import requests
 
 from ...crypto import redact
-from ...errors import (
-    ConfigurationError,
-    IntegrationError,
-    LockConflict,
-    ProtocolError,
-    RateLimited,
-    ServiceUnavailable,
-)
-from ...httpbody import read_capped
+from ...errors import ConfigurationError, ProtocolError
+from ...httpbody import parse_json, read_capped
 from ...paging import PageGuard
 from ...safexml import parse_xml
 from ...urlguard import LINK_STRIP, AddressPolicy, check_url, guard_session, same_origin
@@ -78,28 +75,6 @@ class Entity:
         return self.data.get(name, default)
 
 
-@dataclass
-class _Sleep:
-    """Exponential back-off between attempts, honouring (capped) Retry-After."""
-
-    backoff: float
-    cap: float
-    fn: Callable[[float], None] = field(default=time.sleep)
-
-    def before_retry(self, attempt: int, exc: IntegrationError) -> None:
-        delay = self.backoff * (2**attempt)
-        if exc.retry_after is not None:
-            delay = max(delay, exc.retry_after)
-        self.fn(min(delay, self.cap))
-
-
-def safe_to_repeat(exc: IntegrationError) -> bool:
-    """Failures where SAP certainly did not process a modifying request."""
-    if isinstance(exc, (RateLimited, LockConflict)):
-        return True
-    return isinstance(exc, ServiceUnavailable) and exc.status == 503
-
-
 class SapHttp:
     """HTTP transport of one SAP backend; thread-safe, one connection pool."""
 
@@ -124,7 +99,6 @@ class SapHttp:
         self.timeout = (config.connect_timeout, config.read_timeout)
         self._csrf: dict[str, str] = {}
         self._csrf_lock = threading.Lock()
-        self._sleep = _Sleep(config.backoff, config.max_retry_after)
         self.csrf_fetches = 0
 
     # --- set-up --------------------------------------------------------------------------
@@ -212,11 +186,8 @@ class SapHttp:
             token = self._csrf.get(root)
             if token and token != stale:
                 return token
-            result = self._with_retries(
-                lambda: self._checked(
-                    "GET", root, params=self._params(None), headers={"X-CSRF-Token": "Fetch"}
-                ),
-                idempotent=True,
+            result = self._checked(
+                "GET", root, params=self._params(None), headers={"X-CSRF-Token": "Fetch"}
             )
             token = result.headers.get("x-csrf-token", "")
             if not token or token.lower() == "required":
@@ -225,7 +196,7 @@ class SapHttp:
             self._csrf[root] = token
             return token
 
-    # --- request with CSRF, OAuth renewal, error typing, retries -------------------------------
+    # --- request with CSRF, OAuth renewal, error typing ------------------------------------------
     def request(
         self,
         method: str,
@@ -236,49 +207,18 @@ class SapHttp:
         body: Any = None,
         raw_body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
     ) -> HttpResult:
-        """Send one request; raise a typed :class:`IntegrationError` on any failure.
-
-        Reads are retried on transient failures; modifying requests only when SAP certainly
-        did not act (429, 503, lock). Creates rely on the idempotency look-up instead.
-        """
+        """Send one request; raise a typed :class:`IntegrationError` on any failure (never
+        retried here: the ops layer decides, see :mod:`plant_sync.sap.idempotent`)."""
         method = method.upper()
         data = raw_body
         extra = dict(headers or {})
         if body is not None:
             data = json.dumps(body, default=str).encode()
             extra.setdefault("Content-Type", "application/json")
-        if idempotent is None:
-            idempotent = method not in MODIFYING
-        return self._with_retries(
-            lambda: self._send_once(method, url, root, params, extra, data),
-            idempotent=idempotent,
-            repeat_modifying=method in MODIFYING,
-        )
+        return self._send(method, url, root, params, extra, data)
 
-    def _with_retries(
-        self,
-        send: Callable[[], HttpResult],
-        *,
-        idempotent: bool,
-        repeat_modifying: bool = False,
-    ) -> HttpResult:
-        attempts = self.config.max_attempts
-        for attempt in range(attempts):
-            try:
-                return send()
-            except IntegrationError as exc:
-                retry = exc.transient and (idempotent or safe_to_repeat(exc))
-                if not retry or attempt == attempts - 1:
-                    raise
-                log.info(
-                    "SAP call failed (%s), retry %d/%d", exc.technical(), attempt + 1, attempts
-                )
-                self._sleep.before_retry(attempt, exc)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _send_once(
+    def _send(
         self,
         method: str,
         url: str,
@@ -346,9 +286,12 @@ def decode_json(result: HttpResult) -> Any:
         parse_xml(result.body)  # refuses DTDs/entities, reports malformed XML
         raise ProtocolError("SAP returned XML where JSON was requested", status=result.status)
     try:
-        doc = json.loads(result.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        doc = parse_json(result.body.decode("utf-8"), "JSON from SAP")
+    except UnicodeDecodeError as exc:
         raise ProtocolError(f"Malformed JSON from SAP: {exc}", status=result.status) from None
+    except ProtocolError as exc:
+        exc.status = result.status
+        raise
     if not isinstance(doc, dict) or "d" not in doc:
         raise ProtocolError("SAP JSON answer without the 'd' wrapper", status=result.status)
     return doc["d"]
@@ -356,11 +299,19 @@ def decode_json(result: HttpResult) -> Any:
 
 def _rows(d: Any) -> tuple[list[dict[str, Any]], str | None, int | None]:
     if isinstance(d, list):
-        return d, None, None
-    if isinstance(d, dict) and isinstance(d.get("results"), list):
-        count = d.get("__count")
-        return d["results"], d.get("__next"), int(count) if count is not None else None
-    raise ProtocolError("SAP collection answer without 'results'")
+        rows, next_link, count = d, None, None
+    elif isinstance(d, dict) and isinstance(d.get("results"), list):
+        rows, next_link, count = d["results"], d.get("__next"), d.get("__count")
+    else:
+        raise ProtocolError("SAP collection answer without 'results'")
+    if not all(isinstance(row, dict) for row in rows):
+        raise ProtocolError("SAP collection answer with a row that is not an entity")
+    if next_link is not None and not isinstance(next_link, str):
+        raise ProtocolError("SAP collection answer with a '__next' that is not a link")
+    try:
+        return rows, next_link, None if count is None else int(count)
+    except (TypeError, ValueError, OverflowError):
+        raise ProtocolError(f"SAP collection answer with a '__count' of {count!r}") from None
 
 
 def entity_etag(data: Mapping[str, Any], result: HttpResult | None = None) -> str:

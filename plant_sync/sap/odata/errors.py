@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ErrorDetail, IntegrationError, ProtocolError
+from ...httpbody import parse_json
 from ...safexml import parse_xml
 from ..classify import classify_http
 
@@ -17,8 +17,8 @@ def parse_error_body(body: bytes, content_type: str) -> dict[str, Any]:
     ctype = (content_type or "").lower()
     if "json" in ctype or body.lstrip()[:1] == b"{":
         try:
-            doc = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            doc = parse_json(body)
+        except ProtocolError:
             return _plain(body)
         if isinstance(doc, Mapping) and isinstance(doc.get("error"), Mapping):
             return _from_json(doc["error"])
@@ -44,7 +44,8 @@ def _from_json(error: Mapping[str, Any]) -> dict[str, Any]:
         message = message.get("value", "")
     inner = error.get("innererror") if isinstance(error.get("innererror"), Mapping) else {}
     details = []
-    for row in inner.get("errordetails") or []:
+    rows = inner.get("errordetails")
+    for row in rows if isinstance(rows, list) else []:
         if isinstance(row, Mapping):
             msg = row.get("message")
             if isinstance(msg, Mapping):

@@ -68,12 +68,12 @@ def parse_datetime(value: Any) -> datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     text = str(value)
     match = _DATE_RE.match(text)
-    if match:
-        return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc)
     try:
+        if match:
+            return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ProtocolError(f"Unparseable SAP date value {text!r}") from None
+    except (ValueError, OverflowError, OSError):  # OSError: out of the platform's time range
+        raise ProtocolError(f"Unparseable SAP date value {text[:80]!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 

@@ -1,4 +1,10 @@
-"""What every operation mixin may use: the transport, the exactly-once helper, value helpers."""
+"""What every operation mixin may use: the transport, the exactly-once helper, value helpers.
+
+The one retry layer (:mod:`plant_sync.sap.idempotent`): transports try each call once; here
+every remote read (an OData GET or page, an RFC_READ_TABLE call) goes through ``self.retrier``,
+creates through :func:`create_once` and status changes through :func:`reach`, all bounded by
+``SapConnectionConfig.max_attempts`` (1: no retry, no sleep).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,45 @@ from ...errors import NotFound, ProtocolError
 from ..config import SapConnectionConfig
 from ..idempotent import Retrier, check_key, create_once
 from ..models import CreateResult, Message
-from ..odata.client import ODataService, SapHttp
+from ..odata.client import HttpResult, ODataService, SapHttp
 from ..odata.query import parse_datetime
 from ..rfc.client import RfcClient
 
 T = TypeVar("T")
+
+
+class _RetriedReads(ODataService):
+    """A service whose GETs (one entity, one page of a collection) are retried by the ops
+    layer; writes stay single attempts, repeated only by create_once / reach after a re-check."""
+
+    def __init__(self, http: SapHttp, name: str, retrier: Retrier) -> None:
+        super().__init__(http, name)
+        self.retrier = retrier
+
+    def _get(self, url: str, params: Mapping[str, Any] | None = None) -> HttpResult:
+        get = super()._get
+        return self.retrier.read(lambda: get(url, params))
+
+
+class _RetriedTableReads(RfcClient):
+    """RFC client whose RFC_READ_TABLE calls (one page each) are retried by the ops layer;
+    LUW calls (BAPIs + commit) stay single attempts."""
+
+    def __init__(self, config: SapConnectionConfig, retrier: Retrier) -> None:
+        super().__init__(config)
+        self.retrier = retrier
+
+    def read_table(
+        self,
+        table: str,
+        fields: list[str],
+        where: list[str] | None = None,
+        *,
+        skip: int = 0,
+        count: int = 0,
+    ) -> list[dict[str, str]]:
+        read = super().read_table
+        return self.retrier.read(lambda: read(table, fields, where, skip=skip, count=count))
 
 
 class ServiceBase:
@@ -68,7 +108,7 @@ class ODataBase(ServiceBase):
 
     def _svc(self, name: str) -> ODataService:
         if name not in self._services:
-            self._services[name] = self.http.service(name)
+            self._services[name] = _RetriedReads(self.http, name, self.retrier)
         return self._services[name]
 
     def close(self) -> None:
@@ -80,14 +120,14 @@ class RfcBase(ServiceBase):
 
     def __init__(self, config: SapConnectionConfig) -> None:
         super().__init__(config)
-        self.rfc = RfcClient(config)
+        self.rfc = _RetriedTableReads(config, self.retrier)
 
     def _read_one(self, table: str, fields: list[str], where: list[str]) -> dict[str, str] | None:
-        rows = self.retrier.read(lambda: self.rfc.read_table(table, fields, where, count=1))
+        rows = self.rfc.read_table(table, fields, where, count=1)
         return rows[0] if rows else None
 
     def _read_all(self, table: str, fields: list[str], where: list[str]) -> list[dict[str, str]]:
-        return self.retrier.read(lambda: self.rfc.read_table(table, fields, where))
+        return self.rfc.read_table(table, fields, where)
 
     def close(self) -> None:
         self.rfc.close()
@@ -97,6 +137,14 @@ class RfcBase(ServiceBase):
 def s(row: Mapping[str, Any], name: str) -> str:
     value = row.get(name)
     return "" if value is None else str(value).strip()
+
+
+def key_of(row: Mapping[str, Any], name: str) -> str:
+    """A document's key property (its number): an SAP answer without it is no document."""
+    value = s(row, name)
+    if not value:
+        raise ProtocolError(f"SAP answered a document without its {name}")
+    return value
 
 
 def dec(value: Any) -> Decimal:

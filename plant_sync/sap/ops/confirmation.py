@@ -20,7 +20,7 @@ from ..models import CreateResult, Message
 from ..odata.query import eq, format_datetime, format_decimal
 from ..rfc.client import abap_literal
 from ..rfc.returns import check_return, return_rows
-from .base import ODataBase, RfcBase, abap_date, alpha, dec, require, s
+from .base import ODataBase, RfcBase, abap_date, alpha, dec, key_of, require, s
 
 SERVICE = "API_MAINTORDERCONFIRMATION"
 ENTITY = "MaintOrderConfirmation"
@@ -61,7 +61,7 @@ def _external(number: str) -> str:
 
 def _from_odata(row: dict[str, Any]) -> Confirmation:
     return Confirmation(
-        confirmation=_external(s(row, "MaintOrderConf")),
+        confirmation=_external(key_of(row, "MaintOrderConf")),
         counter=s(row, "MaintOrderConfCntrValue"),
         order=_external(s(row, "MaintenanceOrder")),
         operation=s(row, "MaintenanceOrderOperation"),

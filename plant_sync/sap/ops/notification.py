@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ...errors import BusinessRuleError
+from ..idempotent import reach
 from ..models import CreateResult, Message
+from ..odata.client import entity_etag
 from ..odata.query import eq, format_datetime
 from ..rfc.client import abap_literal
 from ..rfc.returns import check_return, return_rows
-from .base import ODataBase, RfcBase, abap_date, alpha, from_abap_date, require, s
+from .base import (
+    ODataBase,
+    RfcBase,
+    abap_date,
+    alpha,
+    from_abap_date,
+    key_of,
+    require,
+    s,
+)
 
 SERVICE = "API_MAINTNOTIFICATION"
 ENTITY = "MaintenanceNotification"
@@ -70,12 +80,16 @@ def _external(number: str) -> str:
     return number.lstrip("0") or number
 
 
+def _completed(notification: Notification) -> bool:
+    return notification.completed
+
+
 # --- OData -----------------------------------------------------------------------------------
 def _from_odata(row: dict[str, Any], etag: str = "") -> Notification:
     phase = s(row, "NotifProcessingPhase")
     status = s(row, "ConcatenatedActiveSystStsName")
     return Notification(
-        number=_external(s(row, "MaintenanceNotification")),
+        number=_external(key_of(row, "MaintenanceNotification")),
         notification_type=s(row, "NotificationType"),
         text=s(row, "NotificationText"),
         equipment=s(row, "TechnicalObject") if s(row, "TechObjIsEquipOrFuncnlLoc") == EQUI else "",
@@ -86,7 +100,7 @@ def _from_odata(row: dict[str, Any], etag: str = "") -> Notification:
         completed=phase in COMPLETED_PHASES or "NOCO" in status.split(),
         status=status,
         changed_at=None,
-        etag=etag or str((row.get("__metadata") or {}).get("etag", "")),
+        etag=etag or entity_etag(row),
         raw=row,
     )
 
@@ -141,18 +155,13 @@ class NotificationOData(ODataBase):
         self, number: str, *, reference_time: datetime | None = None
     ) -> Notification:
         """Complete (status NOCO); completing an already completed notification returns it."""
-        current = self.get_notification(number)
-        if current.completed:
-            return current
-        try:
-            self._svc(SERVICE).call_function(
-                "CompleteMaintNotification",
-                {"MaintenanceNotification": number, "MaintNotifReferenceDateTime": reference_time},
-            )
-        except BusinessRuleError:
-            if not self.get_notification(number).completed:
-                raise
-        return self.get_notification(number)
+        params = {"MaintenanceNotification": number, "MaintNotifReferenceDateTime": reference_time}
+        return reach(
+            lambda: self.get_notification(number),
+            _completed,
+            lambda: self._svc(SERVICE).call_function("CompleteMaintNotification", params),
+            self.retrier,
+        )
 
 
 # --- RFC -------------------------------------------------------------------------------------
@@ -232,17 +241,17 @@ class NotificationRfc(RfcBase):
         self, number: str, *, reference_time: datetime | None = None
     ) -> Notification:
         """Complete (QMEL-QMDAB set); an already completed notification is returned as is."""
-        current = self.get_notification(number)
-        if current.completed:
-            return current
-        with self.rfc.luw() as luw:
-            result = luw.call(
-                "BAPI_ALM_NOTIF_CLOSE",
-                NUMBER=alpha(number, 12),
-                SYSTSTAT={"REFDATE": abap_date(reference_time), "LANGU": "E"},
-            )
-            check_return(return_rows(result))
-            luw.commit()
-        notification = self.get_notification(number)
+
+        def close() -> None:
+            with self.rfc.luw() as luw:
+                result = luw.call(
+                    "BAPI_ALM_NOTIF_CLOSE",
+                    NUMBER=alpha(number, 12),
+                    SYSTSTAT={"REFDATE": abap_date(reference_time), "LANGU": "E"},
+                )
+                check_return(return_rows(result))
+                luw.commit()
+
+        notification = reach(lambda: self.get_notification(number), _completed, close, self.retrier)
         notification.completed = True
         return notification

@@ -22,11 +22,23 @@ from decimal import Decimal
 from typing import Any
 
 from ...errors import BusinessRuleError
+from ..idempotent import Retrier, reach
 from ..models import CreateResult, DeltaPage, Message, StatusChange
+from ..odata.client import entity_etag
 from ..odata.query import and_, eq, format_datetime, format_decimal, or_
 from ..rfc.client import abap_literal
 from ..rfc.returns import check_return, return_rows
-from .base import ODataBase, RfcBase, abap_date, alpha, dt, from_abap_date, require, s
+from .base import (
+    ODataBase,
+    RfcBase,
+    abap_date,
+    alpha,
+    dt,
+    from_abap_date,
+    key_of,
+    require,
+    s,
+)
 
 SERVICE = "API_MAINTENANCEORDER"
 ENTITY = "MaintenanceOrder"
@@ -154,7 +166,10 @@ RFC_STATUS_METHODS = {"release": "RELEASE", "teco": "TECHNICALCOMPLETE", "close"
 
 class _Transitions:
     """Status transitions are idempotent: already in the target status -> no call; a business
-    error while the order did reach the status (a concurrent or lost earlier call) -> success."""
+    error while the order did reach the status (a concurrent or lost earlier call) -> success.
+    A transient failure is retried (``max_attempts``) only after re-reading the status."""
+
+    retrier: Retrier
 
     def get_maintenance_order_status(self, number: str) -> OrderStatus:  # pragma: no cover
         raise NotImplementedError
@@ -162,18 +177,10 @@ class _Transitions:
     def _transition(
         self, number: str, reached: Callable[[OrderStatus], bool], action: Callable[[], Any]
     ) -> StatusChange:
-        before = self.get_maintenance_order_status(number)
-        if reached(before):
-            return StatusChange(number, before.system_status)
-        try:
-            action()
-        except BusinessRuleError:
-            after = self.get_maintenance_order_status(number)
-            if not reached(after):
-                raise
-            return StatusChange(number, after.system_status)
-        after = self.get_maintenance_order_status(number)
-        return StatusChange(number, after.system_status)
+        status = reach(
+            lambda: self.get_maintenance_order_status(number), reached, action, self.retrier
+        )
+        return StatusChange(number, status.system_status)
 
     def _status_action(
         self, number: str, target: str, **options: Any
@@ -238,7 +245,7 @@ def _op_from_odata(row: dict[str, Any]) -> OrderOperation:
 def _from_odata(row: dict[str, Any], etag: str = "") -> MaintenanceOrder:
     ops = row.get(OPERATIONS)
     ops = ops.get("results", []) if isinstance(ops, dict) else ops or []
-    number = _external(s(row, "MaintenanceOrder"))
+    number = _external(key_of(row, "MaintenanceOrder"))
     return MaintenanceOrder(
         number=number,
         order_type=s(row, "MaintenanceOrderType"),
@@ -251,7 +258,7 @@ def _from_odata(row: dict[str, Any], etag: str = "") -> MaintenanceOrder:
         reference=s(row, REF_FIELD),
         status=OrderStatus(number, s(row, "SystemStatusText")),
         operations=[_op_from_odata(op) for op in ops if isinstance(op, dict)],
-        etag=etag or str((row.get("__metadata") or {}).get("etag", "")),
+        etag=etag or entity_etag(row),
         raw=row,
         maintenance_plan=s(row, "MaintenancePlan"),
         user_status=s(row, "UserStatusText"),
@@ -308,7 +315,7 @@ class OrderOData(ODataBase, _Transitions):
         def create() -> tuple[MaintenanceOrder, list[Message]]:
             entity = svc.create(ENTITY, payload)
             return self.get_maintenance_order(
-                _external(s(entity.data, "MaintenanceOrder")), with_operations=False
+                _external(key_of(entity.data, "MaintenanceOrder")), with_operations=False
             ), []
 
         return self._once_by_reference(

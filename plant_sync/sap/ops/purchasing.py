@@ -23,7 +23,7 @@ from ..models import CreateResult, DeltaPage, Message
 from ..odata.query import and_, eq, format_datetime, format_decimal
 from ..rfc.client import abap_literal
 from ..rfc.returns import check_return, return_rows
-from .base import ODataBase, RfcBase, abap_date, dec, dt, from_abap_date, require, s
+from .base import ODataBase, RfcBase, abap_date, dec, dt, from_abap_date, key_of, require, s
 
 PR_SERVICE = "API_PURCHASEREQ_PROCESS_SRV"
 PO_SERVICE = "API_PURCHASEORDER_PROCESS_SRV"
@@ -215,7 +215,7 @@ class PurchasingOData(ODataBase):
 
         def create() -> tuple[PurchaseRequisition, list[Message]]:
             entity = svc.create("A_PurchaseRequisitionHeader", payload)
-            return self.get_purchase_requisition(s(entity.data, "PurchaseRequisition")), []
+            return self.get_purchase_requisition(key_of(entity.data, "PurchaseRequisition")), []
 
         return self._once_by_reference(
             idempotency_key,

@@ -4,6 +4,9 @@ The connection interface is the part of ``pyrfc.Connection`` we use: ``call(name
 returning a dict of export/table parameters, and ``close()``. Tests inject the simulator's
 ``sim.rfc_connection(...)`` through ``SapConnectionConfig.connection_factory``; production uses
 pyrfc, imported only when the first connection is opened.
+
+One attempt per call: a broken connection is dropped (the next call opens a new one) and the
+error raised; retries belong to the ops layer (:mod:`plant_sync.sap.idempotent`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 ``sim.faults.set(error_rate=.3, status=503, latency=.01, lock_rate=.1, poison="xxe")`` changes the
 behaviour of the running server; ``sim.faults.clear()`` restores it. ``scope`` limits faults to one
 face (``"maximo"``, ``"soap"``, ``"rest"``); ``count`` limits how many requests are affected
-(each injected error or poisoned body uses one).
+(each injected error or poisoned body uses one). ``raw_body`` (with ``raw_status`` and
+``raw_content_type``) answers requests with exactly that body instead (any garbage).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class FaultSettings:
     poison: str = ""
     poison_file: str = "/etc/passwd"
     poison_url: str = "http://127.0.0.1:9/xxe"
+    raw_body: bytes | None = None
+    raw_status: int = 200
+    raw_content_type: str = "application/json"
     retry_after: int = 1
     scope: str = ""
     count: int | None = None
@@ -48,6 +52,9 @@ class Faults:
         poison: str | None = None,
         poison_file: str | None = None,
         poison_url: str | None = None,
+        raw_body: bytes | str | None = None,
+        raw_status: int | None = None,
+        raw_content_type: str | None = None,
         retry_after: int | None = None,
         scope: str | None = None,
         count: int | None = None,
@@ -65,6 +72,9 @@ class Faults:
                 ("poison", poison),
                 ("poison_file", poison_file),
                 ("poison_url", poison_url),
+                ("raw_body", raw_body.encode() if isinstance(raw_body, str) else raw_body),
+                ("raw_status", raw_status),
+                ("raw_content_type", raw_content_type),
                 ("retry_after", retry_after),
                 ("scope", scope),
             ):
@@ -102,6 +112,13 @@ class Faults:
         latency = self._settings.latency
         if latency and (not self._settings.scope or self._settings.scope == scope):
             time.sleep(latency)
+
+    def raw_for(self, scope: str) -> FaultSettings | None:
+        with self._lock:
+            if self._settings.raw_body is not None and self._applies(scope):
+                self._use("raw")
+                return replace(self._settings, injected={})
+        return None
 
     def poison_for(self, scope: str) -> FaultSettings | None:
         with self._lock:

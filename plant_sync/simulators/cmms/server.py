@@ -59,6 +59,9 @@ class SimulatorApp:
             self.hits[scope] += 1
         sim = self.sim
         sim.faults.delay(scope)
+        raw = sim.faults.raw_for(scope)
+        if raw is not None:
+            return Response(raw.raw_body, status=raw.raw_status, content_type=raw.raw_content_type)
         poison = sim.faults.poison_for(scope)
         if poison is not None:
             if scope == "soap":

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from . import edmx, purchasing
 from .batch import run_batch, split_url
 from .errors import SapError, lock_error
-from .faults import Faults
+from .faults import Faults, RawAnswer
 from .gateway import Gateway, LogonFailed
 from .odata import MODIFYING, ODataRequest, ODataResponse, execute, service_document
 from .store import SapStore
@@ -179,6 +179,9 @@ class SapGatewayApp:
             if retry is not None:
                 resp.headers["Retry-After"] = str(retry)
             return resp
+        raw = self.faults.raw_answer()
+        if raw is not None and not raw.after_commit:
+            return _raw(raw)
         method = request.method.upper()
         effective = method
         if method == "POST" and request.headers.get("X-HTTP-Method"):
@@ -235,6 +238,8 @@ class SapGatewayApp:
             raise DropConnection()
         if result.modified:
             self.faults.hold_after_commit(method, request.path, request.get_data())
+        if raw is not None:
+            return _raw(raw)  # SAP did the work; the answer is replaced
         if method == "HEAD":
             result.body = b""
         resp = _wsgi(result)
@@ -338,6 +343,10 @@ def _wsgi(result: ODataResponse) -> Response:
     for k, v in result.headers.items():
         resp.headers[k] = v
     return resp
+
+
+def _raw(raw: RawAnswer) -> Response:
+    return Response(raw.body, status=raw.status, content_type=raw.content_type)
 
 
 def _drop(environ) -> None:

@@ -15,6 +15,10 @@ seed and request sequence. Faults apply to OData requests and RFC calls alike:
 - ``hold_next`` + ``hold_after_commit``: the next N modifying OData requests commit, then their
   answer waits ``hold_after_commit`` seconds (chaos tests kill the client meanwhile: "crashed
   after the remote commit"). ``snapshot()["holding"]`` lists the requests being held.
+- ``raw_next`` / ``raw_rate`` + ``raw_status``, ``raw_content_type``, ``raw_body``: the next N
+  (or that fraction of) OData requests are answered with exactly this status, content type and
+  body (garbage, HTML, XML with a DTD...); with ``raw_after_commit`` a modifying request is
+  executed (and committed) first and only its answer is replaced.
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ FAULT_KEYS = (
     "hold_next",
     "hold_after_commit",
     "seed",
+    "raw_next",
+    "raw_rate",
+    "raw_status",
+    "raw_content_type",
+    "raw_body",
+    "raw_after_commit",
 )
 
 
@@ -52,7 +62,23 @@ class FaultConfig:
     hold_next: int = 0
     hold_after_commit: float = 0.0
     seed: int | None = None
+    raw_next: int = 0
+    raw_rate: float = 0.0
+    raw_status: int = 200
+    raw_content_type: str = "application/json"
+    raw_body: str | bytes = ""
+    raw_after_commit: bool = False
     stats: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """The answer that replaces the simulator's own (fault ``raw_*``)."""
+
+    status: int
+    content_type: str
+    body: bytes
+    after_commit: bool
 
 
 class Faults:
@@ -117,6 +143,22 @@ class Faults:
             self._count("errors")
             return status, retry
         return None
+
+    def raw_answer(self) -> RawAnswer | None:
+        """The configured raw answer when this request gets one (``raw_next``, ``raw_rate``)."""
+        with self._lock:
+            cfg = self._cfg
+            if cfg.raw_next > 0:
+                cfg.raw_next -= 1
+                hit = True
+            else:
+                hit = cfg.raw_rate > 0 and self._rng.random() < cfg.raw_rate
+            body = cfg.raw_body.encode() if isinstance(cfg.raw_body, str) else bytes(cfg.raw_body)
+            answer = RawAnswer(cfg.raw_status, cfg.raw_content_type, body, cfg.raw_after_commit)
+        if not hit:
+            return None
+        self._count("raw")
+        return answer
 
     def lock_conflict(self) -> str | None:
         """User name holding the lock when this modifying request meets an enqueue conflict."""

@@ -90,8 +90,8 @@ tours.add("plant_sync_journey_admin", {
             run: "click",
         },
         {
-            content: "Open the SAP backend",
-            trigger: ".o_kanban_record:contains('SAP S/4HANA simulator') .fw-bold",
+            content: "Open the ERP backend",
+            trigger: ".o_kanban_record:contains('ERP simulator') .fw-bold",
             run: "click",
         },
         {
@@ -100,7 +100,7 @@ tours.add("plant_sync_journey_admin", {
             run: "click",
         },
         {
-            content: "SAP answered",
+            content: "The ERP answered",
             trigger: ".o_notification:contains('Connection OK')",
         },
         {
@@ -212,7 +212,7 @@ tours.add("plant_sync_journey_finance", {
         {
             content: "The reason",
             trigger: ".modal .o_field_widget[name=reason] textarea",
-            run: "edit Booked by hand in SAP (document 4900001234)",
+            run: "edit Booked by hand in the ERP (document 4900001234)",
         },
         {
             content: "Cancel the exception",

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Small helpers of the SAP maintenance bridge (no model here): flow codes, value conversion
+"""Small helpers of the SAP maintenance bridge, shared by its flows and models (outside the
+``models`` package: flows register before the models read them): flow codes, value conversion
 between ``plant_sync.sap`` dataclasses and JSON payloads, SAP status codes."""
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from decimal import Decimal
 # No echo of SAP imports, while a CMMS import still reaches SAP (no echo is per backend)
 SAP_KINDS = ("sap_odata", "sap_rfc")
 
+#: binding document types of a request's two SAP documents (field -> type)
+DOC_NOTIFICATION = "sap_notification"
+DOC_ORDER = "sap_order"
+SAP_NUMBERS = {"sap_notification_number": DOC_NOTIFICATION, "sap_order_number": DOC_ORDER}
+
 FLOW_MASTER_PULL = "sap_pm_master_pull"
 FLOW_NOTIFICATION = "sap_pm_notification"
 FLOW_ORDER = "sap_pm_order"
@@ -20,14 +26,15 @@ FLOW_STATUS = "sap_pm_status"
 FLOW_CONFIRMATION = "sap_pm_confirmation"
 FLOW_ORDER_PULL = "sap_pm_order_pull"
 
-FLOW_CODES = [
-    (FLOW_MASTER_PULL, "SAP PM: equipment and functional locations (pull)"),
-    (FLOW_NOTIFICATION, "SAP PM: maintenance notification (push)"),
-    (FLOW_ORDER, "SAP PM: maintenance order create and release (push)"),
-    (FLOW_STATUS, "SAP PM: order status (push)"),
-    (FLOW_CONFIRMATION, "SAP PM: time confirmation (push)"),
-    (FLOW_ORDER_PULL, "SAP PM: preventive orders and order status (pull)"),
-]
+#: the flows (declared in ../flows/<code>.py) in the order a backend's set-up lists them
+FLOW_CODES = (
+    FLOW_MASTER_PULL,
+    FLOW_NOTIFICATION,
+    FLOW_ORDER,
+    FLOW_STATUS,
+    FLOW_CONFIRMATION,
+    FLOW_ORDER_PULL,
+)
 PUSH_FLOWS = (FLOW_NOTIFICATION, FLOW_ORDER, FLOW_STATUS, FLOW_CONFIRMATION)
 
 #: SAP system statuses of an order, in lifecycle order

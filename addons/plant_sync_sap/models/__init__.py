@@ -1,0 +1,1 @@
+from . import plant_sync_backend

@@ -1,0 +1,162 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import dataclasses
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+ADMIN = "plant_sync_base.group_plant_sync_admin"
+SAP_KINDS = ("sap_odata", "sap_rfc")
+
+
+class PlantSyncBackend(models.Model):
+    _inherit = "plant.sync.backend"
+
+    #: the OAuth2 client secret of the OData transport is one more write-only encrypted secret
+    _secret_fields = {"oauth_client_secret": "oauth_client_secret_encrypted"}
+
+    kind = fields.Selection(
+        selection_add=[("sap_odata", "SAP OData (Gateway)"), ("sap_rfc", "SAP RFC/BAPI")],
+        ondelete=dict.fromkeys(SAP_KINDS, "cascade"),
+    )
+    is_sap = fields.Boolean(compute="_compute_is_sap", string="Is SAP")
+    sap_client = fields.Char(string="SAP Client", size=3)
+    sap_language = fields.Char(string="SAP Language", size=2)
+    auth_type = fields.Selection(
+        [("basic", "Basic"), ("oauth2", "OAuth2 client credentials")],
+        string="SAP Authentication",
+        default="basic",
+        help="OData: HTTP Basic with the user and password, or an OAuth2 client-credentials "
+        "token. RFC always logs on with the user and password.",
+    )
+    oauth_token_url = fields.Char(string="OAuth Token URL")
+    oauth_client_id = fields.Char(string="OAuth Client ID")
+    oauth_scope = fields.Char(string="OAuth Scope")
+    oauth_client_secret = fields.Char(
+        string="OAuth Client Secret",
+        compute="_compute_secret_inputs",
+        inverse="_inverse_oauth_client_secret",
+        groups=ADMIN,
+    )
+    oauth_client_secret_encrypted = fields.Char(groups=ADMIN, copy=False, prefetch=False)
+    oauth_client_secret_set = fields.Boolean(compute="_compute_secret_status", compute_sudo=True)
+    rfc_ashost = fields.Char(string="RFC Application Server")
+    rfc_sysnr = fields.Char(string="RFC System Number", size=2)
+    rfc_client = fields.Char(string="RFC Client", size=3)
+    rfc_user = fields.Char(string="RFC User")
+    rfc_saprouter = fields.Char(string="SAProuter String")
+
+    @api.depends("kind")
+    def _compute_is_sap(self):
+        for backend in self:
+            backend.is_sap = backend.kind in SAP_KINDS
+
+    def _inverse_oauth_client_secret(self):
+        self._set_secret("oauth_client_secret")
+
+    @api.constrains("oauth_token_url")
+    def _check_sap_urls(self):
+        self._check_url_fields(["oauth_token_url"])
+
+    def _job_channel(self):
+        if self.kind in SAP_KINDS:
+            # the channel record is declared by plant_sync_base (kept there for upgrades)
+            xmlid = "plant_sync_base.channel_plant_sync_sap"
+            channel = self.env.ref(xmlid, raise_if_not_found=False)
+            return channel or super()._job_channel()
+        return super()._job_channel()
+
+    def _system_label(self):
+        self.ensure_one()
+        return "SAP" if self.kind in SAP_KINDS else super()._system_label()
+
+    # ---------------------------------------------------------------------------------------
+    # the plant_sync.sap client
+    # ---------------------------------------------------------------------------------------
+    def _sap_connection_values(self, transport):
+        """Settings for ``plant_sync.sap.config.SapConnectionConfig`` (secrets decrypted)."""
+        self.ensure_one()
+        backend = self.sudo()
+        values = {
+            "transport": transport,
+            "base_url": backend.base_url and backend._check_endpoint(backend.base_url) or "",
+            "client": backend.sap_client or "",
+            "language": backend.sap_language or "",
+            "user": backend.username or "",
+            "password": backend._get_secret("password"),
+            "auth": "oauth2" if backend.auth_type == "oauth2" else "basic",
+            "oauth_token_url": backend.oauth_token_url or "",
+            "oauth_client_id": backend.oauth_client_id or "",
+            "oauth_client_secret": backend._get_secret("oauth_client_secret"),
+            "oauth_scope": backend.oauth_scope or "",
+            "connect_timeout": backend.connect_timeout or 5.0,
+            "read_timeout": backend.read_timeout or 60.0,
+            "verify": backend.verify_tls,
+            "allow_loopback": backend.allow_loopback,
+            "allow_http": backend.allow_loopback,
+            # one attempt per call: the job retries (queue_job's retry pattern), not the library
+            "max_attempts": 1,
+        }
+        if transport == "rfc":
+            params = {
+                "ashost": backend.rfc_ashost or "",
+                "sysnr": backend.rfc_sysnr or "",
+                "client": backend.rfc_client or backend.sap_client or "",
+                "user": backend.rfc_user or backend.username or "",
+                "passwd": backend._get_secret("password"),
+                "lang": backend.sap_language or "",
+                "saprouter": backend.rfc_saprouter or "",
+            }
+            values["rfc_params"] = {k: v for k, v in params.items() if v}
+            factory = backend._sap_rfc_connection_factory()
+            if factory is not None:
+                values["connection_factory"] = factory
+        values.update(backend._sap_connection_overrides(transport))
+        return values
+
+    def _sap_rfc_connection_factory(self):
+        """Hook: a callable without arguments returning a pyrfc-compatible connection for the
+        RFC transport (``call(name, **params)``, ``close()``), or None (default) to open pyrfc
+        connections with the backend's RFC settings. Override it in an addon that reaches SAP
+        another way (e.g. an RFC gateway), or in tests with ``patch.object`` pointing at the SAP
+        simulator's ``rfc_connection``."""
+        self.ensure_one()
+
+    def _sap_connection_overrides(self, transport):
+        """Hook: extra ``SapConnectionConfig`` settings for ``transport`` (e.g. retry
+        ``backoff``/``max_retry_after``, ``service_paths``, ``rfc_page_size``) applied over the
+        backend's values; none by default. Unknown keys are ignored."""
+        self.ensure_one()
+        return {}
+
+    def _make_sap_service(self, transport):
+        try:
+            from plant_sync.sap import config as sap_config  # noqa: PLC0415
+            from plant_sync.sap import service as sap_service  # noqa: PLC0415
+        except ImportError:
+            raise UserError(
+                self.env._("The SAP client library (plant_sync.sap) is not installed.")
+            ) from None
+        cls = sap_config.SapConnectionConfig
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = self._sap_connection_values(transport)
+        config = cls(**{k: v for k, v in values.items() if k in known})
+        return sap_service.make_sap_service(config)
+
+    def _get_client_sap_odata(self):
+        return self._make_sap_service("odata")
+
+    def _get_client_sap_rfc(self):
+        return self._make_sap_service("rfc")
+
+    def _connection_probe(self, client):
+        """SAP services have no ping: a notification look-up that finds nothing proves
+        reachability and logon."""
+        if self.kind not in SAP_KINDS:
+            return super()._connection_probe(client)
+        client.find_notification_by_reference("PLANTSYNCPING")
+        return {
+            "transport": getattr(client, "transport", self.kind),
+            "probe": "notification look-up answered",
+            "client": self.sap_client or "default",
+            "user": self.username or "",
+        }
