@@ -173,6 +173,9 @@ def odoo_fixture(env, positions: int, url: str):
         """,
         (positions,),
     )
+    # bindings carry a document type since plant_sync_base has several per record
+    doc_type = "doc_type" in env["plant.sync.binding"]._fields
+    doc_col, doc_val = (", doc_type", ", 'main'") if doc_type else ("", "")
     cr.execute(
         """
         WITH t AS (
@@ -193,16 +196,16 @@ def odoo_fixture(env, positions: int, url: str):
             RETURNING id, default_code
         ), b AS (
             INSERT INTO plant_sync_binding (backend_id, company_id, res_model, res_id,
-                external_id, last_sync, create_uid, write_uid, create_date, write_date)
+                external_id, last_sync, create_uid, write_uid, create_date, write_date{doc_col})
             SELECT %(backend)s, %(company_id)s, 'product.product', id, default_code, now(),
-                   1, 1, now(), now()
+                   1, 1, now(), now(){doc_val}
               FROM p
             RETURNING res_id
         )
         INSERT INTO stock_quant (product_id, location_id, company_id, quantity,
             reserved_quantity, in_date, create_uid, write_uid, create_date, write_date)
         SELECT res_id, %(location)s, %(company_id)s, 100, 0, now(), 1, 1, now(), now() FROM b
-        """,
+        """.replace("{doc_col}", doc_col).replace("{doc_val}", doc_val),
         {
             "categ": category.id,
             "uom": unit.id,

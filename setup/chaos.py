@@ -60,15 +60,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "setup"))
 
+from odoo_tests import OUR_ADDONS as ADDONS  # noqa: E402
+
 from plant_sync.webhooks import sign, signature  # noqa: E402
 
-ADDONS = [
-    "plant_sync_base",
-    "plant_sync_sap",
-    "maintenance_sap_bridge",
-    "stock_sap_sync",
-    "cmms_connector",
-]
 DEMO_KEY = "bfo07sG1-Mz-q0HnGfW9hQ7_KfTWA9hDrtY9cfbwG1o="  # demo only, like docker/odoo.conf
 CHANNELS = "root:4,root.plant_sync:4,root.plant_sync.sap:2,root.plant_sync.cmms:2"
 SAP_AUTH = ("PLANT_SYNC", "Secret#1")

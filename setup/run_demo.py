@@ -36,13 +36,9 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = [
-    "plant_sync_base",
-    "plant_sync_sap",
-    "maintenance_sap_bridge",
-    "stock_sap_sync",
-    "cmms_connector",
-]
+sys.path.insert(0, str(ROOT / "setup"))
+from odoo_tests import OUR_ADDONS as ADDONS  # noqa: E402
+
 DEMO_KEY = "bfo07sG1-Mz-q0HnGfW9hQ7_KfTWA9hDrtY9cfbwG1o="  # demo only, like docker/odoo.conf
 SAP_USER, SAP_PASSWORD, SAP_CLIENT = "PLANT_SYNC", "Secret#1", "100"  # the simulator's defaults
 CHANNELS = "root:4,root.plant_sync:4,root.plant_sync.sap:2,root.plant_sync.cmms:2"

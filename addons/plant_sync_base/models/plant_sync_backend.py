@@ -575,17 +575,19 @@ class PlantSyncBackend(models.Model):
         """The count a job that ends could not make in its transaction, made in a transaction
         of its own once the job's committed (its row locks released)."""
         self.ensure_one()
-        registry, backend_id = self.env.registry, self.id
+        registry = self.env.registry
 
         def count():
             with registry.cursor() as cr:
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                self.with_env(self.env(cr=cr)).browse(backend_id)._circuit_count()
+                self._circuit_count(cr)
 
         return count
 
-    def _circuit_count(self):
-        self.env.cr.execute(
+    def _circuit_count(self, cr=None):
+        """The counting statement, on ``cr`` (default: the current transaction's)."""
+        cr = cr or self.env.cr
+        cr.execute(
             SQL(
                 """
                 UPDATE plant_sync_backend SET
@@ -608,7 +610,7 @@ class PlantSyncBackend(models.Model):
                 id=self.id,
             )
         )
-        failures, state, opened = self.env.cr.fetchone()
+        failures, state, opened = cr.fetchone()
         if opened:
             _logger.warning(
                 "plant_sync: backend %s degraded after %d consecutive failures", self.id, failures
