@@ -1,5 +1,7 @@
 from odoo.tests.common import TransactionCase, tagged
 
+from ..flow import Flow, flow_class, registered
+
 
 @tagged("post_install", "-at_install")
 class TestInstall(TransactionCase):
@@ -13,3 +15,20 @@ class TestInstall(TransactionCase):
         implied = admin.trans_implied_ids
         self.assertIn(self.env.ref("plant_sync_base.group_plant_sync_finance"), implied)
         self.assertIn(self.env.ref("plant_sync_base.group_plant_sync_user"), implied)
+
+    def test_every_flow_of_an_installed_addon_is_declared_once_and_selectable(self):
+        """The flow registry and the code selection agree: each flow of a loaded addon is found
+        by its code, is a choice of plant.sync.flow.code with its label, and says what
+        triggers it; flows of addons not installed here are not found."""
+        selection = dict(
+            self.env["plant.sync.flow"]._fields["code"]._description_selection(self.env)
+        )
+        loaded = self.env.registry._init_modules
+        for code, cls in registered().items():
+            if cls.module not in loaded:
+                self.assertIsNone(flow_class(self.env, code))
+                continue
+            self.assertIs(flow_class(self.env, code), cls)
+            self.assertEqual(selection.get(code), cls.label, code)
+            self.assertTrue(cls.trigger, f"{code} says what triggers it")
+            self.assertTrue(cls.has_pull() or cls.run is not Flow.run, f"{code} does something")
