@@ -59,6 +59,7 @@ from chaos import (  # noqa: E402
     RUNNER_LOCK_ID,
     WEBHOOK_SECRET,
     Stack,
+    add_stack_arguments,
     wait_for,
 )
 
@@ -913,16 +914,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--p2-workers", type=int, default=4, help="P2 again with this many workers (0: skip)"
     )
-    parser.add_argument("--odoo", default=os.environ.get("ODOO_PATH"), help="Odoo 18 checkout")
-    parser.add_argument(
-        "--template",
-        default=os.environ.get("PLANT_SYNC_BENCH_TEMPLATE"),
-        help="create the database from this template (faster install)",
-    )
-    parser.add_argument("--db", help="database name (default plant_sync_bench_<pid>)")
-    parser.add_argument("--workdir", help="logs and simulator stores (default: a temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
-    parser.add_argument("--report", help="also write the table (markdown) to this file")
+    add_stack_arguments(parser, "bench")
     args = parser.parse_args(argv)
     args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = set(args.phases) - set(PHASES)

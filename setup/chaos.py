@@ -1488,20 +1488,25 @@ def print_table(rows: list[Row]) -> str:
     return text
 
 
+def add_stack_arguments(parser: argparse.ArgumentParser, run: str) -> None:
+    """The options of a run on a stack of its own (``setup/chaos``, ``setup/bench``)."""
+    parser.add_argument("--odoo", default=os.environ.get("ODOO_PATH"), help="Odoo 18 checkout")
+    parser.add_argument(
+        "--template",
+        default=os.environ.get(f"PLANT_SYNC_{run.upper()}_TEMPLATE"),
+        help="create the database from this template (faster install)",
+    )
+    parser.add_argument("--db", help=f"database name (default plant_sync_{run}_<pid>)")
+    parser.add_argument("--workdir", help="logs and simulator stores (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
+    parser.add_argument("--report", help="also write the table (markdown) to this file")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="the full run (issue sizes)")
     parser.add_argument("--scenarios", default=",".join(ORDER), help="e.g. 2,5,1")
-    parser.add_argument("--odoo", default=os.environ.get("ODOO_PATH"), help="Odoo 18 checkout")
-    parser.add_argument(
-        "--template",
-        default=os.environ.get("PLANT_SYNC_CHAOS_TEMPLATE"),
-        help="create the database from this template (faster install)",
-    )
-    parser.add_argument("--db", help="database name (default plant_sync_chaos_<pid>)")
-    parser.add_argument("--workdir", help="logs and simulator stores (default: a temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
-    parser.add_argument("--report", help="also write the table to this file")
+    add_stack_arguments(parser, "chaos")
     args = parser.parse_args(argv)
     wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = set(wanted) - set(ORDER)

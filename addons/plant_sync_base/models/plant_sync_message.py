@@ -28,7 +28,7 @@ from odoo.tools.misc import clean_context
 from psycopg2 import errorcodes
 
 from plant_sync.crypto import SecretBox, redact
-from plant_sync.errors import ConfigurationError, outcome_of
+from plant_sync.errors import ConfigurationError, LockConflict, outcome_of
 from plant_sync.idempotency import make_key, new_correlation_id
 
 from ..exceptions import MissingConfiguration, MissingMapping, PlantSyncBusinessError
@@ -561,7 +561,9 @@ class PlantSyncMessage(models.Model):
             # the remote answered: it is reachable even if it refused this message
             self.backend_id._circuit_record_success()
             return self._fail(outcome, duration=duration, exc=exc)
-        counted = self.backend_id._circuit_record_failure()
+        # a lock conflict is an answer: the remote is up, only this document is busy
+        health = not isinstance(exc, LockConflict)
+        counted = self.backend_id._circuit_record_failure() if health else False
         if self.attempts >= self.flow_id.max_retries:
             if counted is None:
                 self.env.cr.postcommit.add(self.backend_id._circuit_count_after_commit())
@@ -577,23 +579,24 @@ class PlantSyncMessage(models.Model):
             "next_retry_date": fields.Datetime.now() + timedelta(seconds=seconds or 10),
         }
         self.write(vals)
-        self._replay_after_rollback(vals)
+        self._replay_after_rollback(vals, count_failure=health)
         raise RetryableJobError(outcome.human, seconds=seconds)
 
-    def _replay_after_rollback(self, message_vals):
+    def _replay_after_rollback(self, message_vals, count_failure=True):
         """queue_job rolls the job's transaction back on RetryableJobError; replay the attempt
         bookkeeping (attempts, last error, the circuit breaker's failure count) right after
         that rollback so that it survives. Cleared automatically when the transaction commits
         instead."""
         cr = self.env.cr
-        count_failure = self.backend_id._circuit_count_after_rollback()
+        count = self.backend_id._circuit_count_after_rollback() if count_failure else None
         assignments = SQL(", ").join(
             SQL("%s = %s", SQL.identifier(name), None if value is False else value)
             for name, value in message_vals.items()
         )
 
         def replay():
-            count_failure()  # first: it sets the new transaction's isolation
+            if count:
+                count()  # first: it sets the new transaction's isolation
             cr.execute(
                 SQL(
                     "UPDATE %s SET %s WHERE id = %s",

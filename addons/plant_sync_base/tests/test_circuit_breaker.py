@@ -6,7 +6,9 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import tagged
 from odoo.tools import mute_logger
 
-from .common import PlantSyncCase
+from plant_sync.errors import LockConflict
+
+from .common import PlantSyncCase, patch_handler
 
 ENGINE_LOG = "odoo.addons.plant_sync_base.models.plant_sync_backend"
 
@@ -125,3 +127,17 @@ class TestCircuitBreaker(PlantSyncCase):
         self.assertEqual(backend._jobs_due_within(1), 2)
         self.assertEqual(backend._drain(), 0, "the minute's slots are taken")
         self.assertEqual(len(messages.filtered("job_uuid")), 2)
+
+    def test_lock_conflict_is_an_answer_not_an_outage(self):
+        """SAP answering "document locked" is up: the message retries later, the circuit does
+        not count it (a busy record must not stop every other message of the backend)."""
+
+        def locked(message):
+            raise LockConflict("Order 4000123 is locked by user PLANNER", code="IWO_BAPI/121")
+
+        with trap_jobs() as trap, patch_handler(locked), mute_logger(ENGINE_LOG):
+            self.enqueue(key=("locked",))
+            caught = self.perform_expect_retry(trap.enqueued_jobs[0])
+        self.assertIn("locked", str(caught))
+        self.assertEqual(self.backend.consecutive_failures, 0)
+        self.assertEqual(self.backend.circuit_state, "closed")
