@@ -8,7 +8,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv.expression import OR
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL
 
 from plant_sync.errors import ConfigurationError, outcome_of
 from plant_sync.urlguard import check_url
@@ -551,8 +551,8 @@ class PlantSyncBackend(models.Model):
         self.ensure_one()
         self.env.flush_all()
         try:
-            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
-                state = self._circuit_count()
+            with self.env.cr.savepoint(flush=False):
+                state = self._circuit_count(quiet=True)
         except psycopg2.errors.SerializationFailure:
             state = None
         self.invalidate_recordset(CIRCUIT_FIELDS)
@@ -584,8 +584,9 @@ class PlantSyncBackend(models.Model):
 
         return count
 
-    def _circuit_count(self, cr=None):
-        """The counting statement, on ``cr`` (default: the current transaction's)."""
+    def _circuit_count(self, cr=None, quiet=False):
+        """The counting statement, on ``cr`` (default: the current transaction's); ``quiet``:
+        a serialization failure is expected by the caller, not an error to log."""
         cr = cr or self.env.cr
         cr.execute(
             SQL(
@@ -608,7 +609,8 @@ class PlantSyncBackend(models.Model):
                 ),
                 now=fields.Datetime.now(),
                 id=self.id,
-            )
+            ),
+            log_exceptions=not quiet,
         )
         failures, state, opened = cr.fetchone()
         if opened:
