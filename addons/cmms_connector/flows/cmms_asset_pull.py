@@ -7,7 +7,7 @@ from odoo.addons.plant_sync_base.tools import BatchPage
 from plant_sync.cmms.workorder import parse_datetime
 from plant_sync.errors import ConfigurationError
 
-from .common import CmmsFlow, to_odoo_datetime, transient_as_retry
+from .common import CmmsFlow, to_odoo_datetime
 
 
 @register
@@ -41,8 +41,7 @@ class CmmsAssetPull(CmmsFlow, InboundFlow):
                 if changed:
                     last_changed = max(last_changed or changed, changed)
 
-        with transient_as_retry():
-            self.with_client(read)
+        self.with_client(read)
         watermark = to_odoo_datetime(parse_datetime(last_changed)) if last_changed else False
         return BatchPage(items=items, watermark_date=watermark or self.flow.watermark_date)
 

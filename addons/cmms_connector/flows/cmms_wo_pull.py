@@ -7,7 +7,7 @@ from odoo.addons.plant_sync_base.tools import BatchPage
 from plant_sync.cmms import WorkOrder
 from plant_sync.cmms.workorder import format_datetime, parse_datetime
 
-from .common import CmmsFlow, to_odoo_datetime, transient_as_retry
+from .common import CmmsFlow, to_odoo_datetime
 
 
 @register
@@ -43,8 +43,7 @@ class CmmsWoPull(CmmsFlow, InboundFlow):
                     last_changed = workorder.changed_at
             return None
 
-        with transient_as_retry():
-            next_page = self.with_client(read)
+        next_page = self.with_client(read)
         if next_page:
             return BatchPage(items=items, next_page_token=next_page)
         return BatchPage(

@@ -4,14 +4,10 @@ to the Odoo record it made), CMMS errors of pulls as job retries, and the values
 the models share. Nothing here imports the addon's models: the flows register before the models
 build the flow code selection (``selection_of("cmms_connector")``)."""
 
-from contextlib import contextmanager
 from datetime import timezone
 
 from odoo.addons.plant_sync_base.flow import Flow
 from odoo.addons.plant_sync_base.tools import HandlerResult
-from odoo.addons.queue_job.exception import RetryableJobError
-
-from plant_sync.errors import IntegrationError, outcome_of
 
 #: normalized work-order field -> (request field, mapping type)
 CODE_FIELDS = {
@@ -32,20 +28,6 @@ def to_odoo_datetime(value):
 def to_aware(value):
     """Naive UTC (Odoo) -> aware datetime (library)."""
     return value.replace(tzinfo=timezone.utc) if value else None
-
-
-@contextmanager
-def transient_as_retry():
-    """A transient CMMS error in a pull job: retry the job later (queue_job retry pattern, or
-    the Retry-After of the CMMS); a permanent one is left to the engine (``_pull_failed``)."""
-    try:
-        yield
-    except IntegrationError as exc:
-        outcome = outcome_of(exc)
-        if not outcome.transient:
-            raise
-        seconds = int(outcome.retry_after) if outcome.retry_after else None
-        raise RetryableJobError(outcome.human, seconds=seconds) from exc
 
 
 class CmmsFlow(Flow):

@@ -47,7 +47,6 @@ class SapPmNotification(SapMaintenanceFlow, OutboundFlow):
         request.write(
             {
                 "sap_backend_id": self.backend.id,
-                "sap_notification_number": number,
                 "sap_plant": header["plant"],
                 "sap_cost_center": header["cost_center"],
                 "sap_planner_group": header["planner_group"],
@@ -64,4 +63,5 @@ class SapPmNotification(SapMaintenanceFlow, OutboundFlow):
             ),
         )
         response = dict(jsonable(notification), created=answer.created, header=header)
+        # the engine binds the number (sap_notification_number reads the binding)
         return HandlerResult(response=response, external_id=number, doc_type=DOC_NOTIFICATION)

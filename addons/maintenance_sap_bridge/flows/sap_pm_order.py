@@ -74,7 +74,6 @@ class SapPmOrder(SapMaintenanceFlow, OutboundFlow):
         request.write(
             dict(
                 self.order_values(order),
-                sap_order_number=number,
                 sap_backend_id=self.backend.id,
                 sap_work_center=header["work_center"],
             )
@@ -89,6 +88,7 @@ class SapPmOrder(SapMaintenanceFlow, OutboundFlow):
                 status=request.sap_status,
             ),
         )
+        # the engine binds the number (sap_order_number reads the binding)
         return HandlerResult(
             response=dict(jsonable(order), created=result.created),
             external_id=number,

@@ -1,30 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""What the SAP stock and purchasing flows share: the document of a message, the library
-errors of pulls."""
-
-from contextlib import contextmanager
+"""What the SAP stock and purchasing flows share: the document of a message. (A pull's library
+errors are the base's: ``plant.sync.flow._pull_failed`` retries transient ones.)"""
 
 from odoo.addons.plant_sync_base.exceptions import PlantSyncBusinessError
 from odoo.addons.plant_sync_base.flow import Flow
-from odoo.addons.queue_job.exception import RetryableJobError
-
-from plant_sync.errors import outcome_of
-
-
-@contextmanager
-def library_errors():
-    """Batch pulls run outside the message engine: a transient library error becomes a job
-    retry, a permanent one fails the job (and lands in the queue_job exception list)."""
-    try:
-        yield
-    except Exception as exc:
-        outcome = outcome_of(exc)
-        if outcome.transient:
-            raise RetryableJobError(
-                outcome.human,
-                seconds=int(outcome.retry_after) if outcome.retry_after else None,
-            ) from exc
-        raise
 
 
 class StockSapFlow(Flow):

@@ -9,7 +9,6 @@ from odoo.addons.plant_sync_base.flow import Flow, register
 from odoo.addons.plant_sync_base.tools import BatchPage
 
 from ..tools import FLOW_MATERIAL, location_plant_sloc, mapped_locations, naive_utc
-from .common import library_errors
 
 _logger = logging.getLogger(__name__)
 
@@ -59,8 +58,7 @@ class SapMaterial(Flow):
                     totals[key] += value
                 watermark = page.watermark or watermark
 
-        with library_errors():
-            self.with_client(read)
+        self.with_client(read)
         _logger.info("SAP material pull on %s: %s", backend.display_name, totals)
         return watermark, totals
 

@@ -9,7 +9,7 @@ from odoo.addons.plant_sync_base.flow import InboundFlow, register
 from odoo.addons.plant_sync_base.tools import BatchPage, HandlerResult
 
 from ..tools import FLOW_PURCHASE_ORDER, naive_utc
-from .common import StockSapFlow, library_errors
+from .common import StockSapFlow
 
 #: at most this many waiting items of earlier pulls are scheduled after a pull
 WAITING_LIMIT = 1000
@@ -57,8 +57,7 @@ class SapPurchaseOrder(StockSapFlow, InboundFlow):
                                 items.append(self.pulled_item(requisition, order, item))
                 watermark = page.watermark or watermark
 
-        with library_errors():
-            self.with_client(read)
+        self.with_client(read)
         self.schedule_waiting()
         return BatchPage(items=items, watermark_date=naive_utc(watermark) or None)
 

@@ -7,7 +7,6 @@ from odoo.addons.plant_sync_base.flow import Flow, register
 from odoo.addons.plant_sync_base.tools import BatchPage
 
 from ..tools import FLOW_RECONCILIATION
-from .common import library_errors
 
 
 @register
@@ -24,6 +23,5 @@ class SapStockReconciliation(Flow):
         reconciliation = (
             self.env["stock.sap.reconciliation"].sudo().create({"flow_id": self.flow.id})
         )
-        with library_errors():
-            reconciliation._run()
+        reconciliation._run()
         return BatchPage(items=[])
