@@ -702,7 +702,6 @@ import json, os
 Backend = env["plant.sync.backend"]
 sap = Backend.search([("kind", "=", "sap_odata")], limit=1)
 cmms = Backend.search([("kind", "=", "cmms_maximo")], limit=1)
-sap.flow_ids.write({"max_retries": 10})
 release = env.ref("maintenance.stage_1")
 order_flow = sap.flow_ids.filtered(lambda f: f.code == "sap_pm_order")
 order_flow.write({"sap_release_stage_id": release.id})

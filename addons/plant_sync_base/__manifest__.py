@@ -4,7 +4,7 @@
     "summary": "Integration engine between Odoo, SAP ERP and CMMS/EAM systems: "
     "backends, encrypted credentials, mappings, bindings, queue_job sync engine, "
     "message log and exception queue",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.0.2",
     "category": "Manufacturing/Maintenance",
     "website": "https://github.com/plant-sync/plant-sync",
     "author": "Plant Sync contributors",

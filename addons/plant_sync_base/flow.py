@@ -111,14 +111,16 @@ class Flow:
         return record.sudo() if record else None
 
     def with_client(self, fn):
-        """``fn(client)`` with a fresh library client of the backend, closed after."""
+        """``fn(client)`` with a library client of the backend, handed back after (closed, or
+        kept for the next message when its kind pools clients and the call went well)."""
         client = self.backend._client()
+        reusable = False
         try:
-            return fn(client)
+            result = fn(client)
+            reusable = True
+            return result
         finally:
-            close = getattr(client, "close", None)
-            if close:
-                close()
+            self.backend._release_client(client, reusable)
 
 
 class OutboundFlow(Flow):

@@ -76,7 +76,7 @@ class SapMaintenanceCase(TransactionCase):
         cls.stage_new = cls.env.ref("maintenance.stage_0")
         cls.stage_progress = cls.env.ref("maintenance.stage_1")
         cls.stage_done = cls.env.ref("maintenance.stage_3")
-        cls.backend.flow_ids.write({"enabled": True, "max_retries": 5})
+        cls.backend.flow_ids.write({"enabled": True, "max_retries": 5, "retry_minutes": 0})
         cls.flows["order"].sap_release_stage_id = cls.stage_progress
         cls.team = cls.env["maintenance.team"].create({"name": "Mechanics", "company_id": False})
         cls.category = cls.env["maintenance.equipment.category"].create({"name": "Pumps"})

@@ -188,10 +188,43 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
             labour.action_approve()
         self.assertEqual(labour.state, "to_approve")
 
+    def test_worker_reuses_its_sap_session_and_csrf_token_between_messages(self):
+        """An OData client is kept per worker between jobs: the second notification reuses
+        the SAP session and its CSRF token; an expired token is fetched again (403 Required)."""
+        equipment = self.make_equipment()
+        sessions = self.sim.gateway._sessions
+        Request = self.env["maintenance.request"]
+
+        def report(name):
+            with trap_jobs() as trap:
+                request = Request.create(
+                    {
+                        "name": name,
+                        "equipment_id": equipment.id,
+                        "maintenance_team_id": self.team.id,
+                    }
+                )
+                self.run_jobs(trap)
+            self.assertTrue(request.sap_notification_number)
+            return request
+
+        report("First")
+        opened = len(sessions)
+        report("Second")
+        self.assertEqual(len(sessions), opened, "no new SAP session for the next message")
+        self.sim.gateway.expire_all()  # SAP logged the session off
+        report("Third")
+        self.assertEqual(len(sessions), 1, "a new session after 403 'CSRF token required'")
+        # a settings change gives a fresh client (never a session opened with old settings)
+        self.backend.read_timeout = 31
+        report("Fourth")
+        self.assertEqual(len(sessions), 2)
+
 
 @tagged("post_install", "-at_install")
 class TestCorrectiveFlowRfc(TestCorrectiveFlowOData):
     """The same cycle over the RFC transport (BAPIs through the simulator's connection)."""
 
     transport = "rfc"
+    test_worker_reuses_its_sap_session_and_csrf_token_between_messages = None  # OData only
     allow_inherited_tests_method = True

@@ -27,7 +27,13 @@ ADMIN = "plant_sync_base.group_plant_sync_admin"
 
 
 #: the circuit breaker's columns (written with SQL: invalidated after)
-CIRCUIT_FIELDS = ["consecutive_failures", "circuit_state", "degraded_since", "degraded_until"]
+CIRCUIT_FIELDS = [
+    "consecutive_failures",
+    "circuit_state",
+    "degraded_since",
+    "degraded_until",
+    "last_success_date",
+]
 
 
 class PlantSyncBackend(models.Model):
@@ -114,7 +120,15 @@ class PlantSyncBackend(models.Model):
     circuit_threshold = fields.Integer(
         string="Failures Before Degraded",
         default=5,
-        help="Consecutive transient failures that mark the backend degraded (circuit open).",
+        help="Consecutive transient failures that mark the backend degraded (circuit open), "
+        "once no call has succeeded for the time set below.",
+    )
+    circuit_window = fields.Integer(
+        string="Degraded After No Success For (s)",
+        default=30,
+        help="A backend that still answers some calls is flaky, not down: it stays healthy (its "
+        "messages are retried with back-off) as long as a call succeeded within these seconds. "
+        "0: the consecutive failures alone mark it degraded.",
     )
     circuit_cooldown = fields.Integer(
         string="Cool-down (s)",
@@ -122,6 +136,7 @@ class PlantSyncBackend(models.Model):
         help="Seconds the backend stays degraded before one probe message is tried.",
     )
     consecutive_failures = fields.Integer(readonly=True, copy=False)
+    last_success_date = fields.Datetime(string="Last Successful Call", readonly=True, copy=False)
     degraded_since = fields.Datetime(readonly=True, copy=False)
     degraded_until = fields.Datetime(readonly=True, copy=False)
     last_check_date = fields.Datetime(string="Last Connection Test", readonly=True, copy=False)
@@ -407,6 +422,13 @@ class PlantSyncBackend(models.Model):
             )
         return factory()
 
+    def _release_client(self, client, reusable):
+        """Hook: a flow is done with ``client`` (``reusable``: its call went well). Closed by
+        default; a kind may keep it for the next message (see plant_sync_sap)."""
+        close = getattr(client, "close", None)
+        if close:
+            close()
+
     def action_test_connection(self):
         """Ping the remote system and report what was found."""
         self.ensure_one()
@@ -426,9 +448,8 @@ class PlantSyncBackend(models.Model):
             ok = True
             details = self._format_ping(result)
         finally:
-            close = getattr(client, "close", None)
-            if close:
-                close()
+            if client is not None:
+                backend._release_client(client, reusable=False)  # a probe starts afresh
         from plant_sync.crypto import redact  # noqa: PLC0415
 
         details = redact(details, backend._secret_values())
@@ -588,6 +609,7 @@ class PlantSyncBackend(models.Model):
         """The counting statement, on ``cr`` (default: the current transaction's); ``quiet``:
         a serialization failure is expected by the caller, not an error to log."""
         cr = cr or self.env.cr
+        now = fields.Datetime.now()
         cr.execute(
             SQL(
                 """
@@ -604,10 +626,15 @@ class PlantSyncBackend(models.Model):
                 RETURNING consecutive_failures, circuit_state, degraded_since = %(now)s
                 """,
                 opens=SQL(
-                    "(circuit_state = 'half_open' OR COALESCE(consecutive_failures, 0) + 1 >= "
-                    "GREATEST(COALESCE(circuit_threshold, 1), 1))"
+                    """(circuit_state = 'half_open' OR (
+                         COALESCE(consecutive_failures, 0) + 1 >=
+                             GREATEST(COALESCE(circuit_threshold, 1), 1)
+                         AND (COALESCE(circuit_window, 0) <= 0 OR last_success_date IS NULL
+                              OR last_success_date < %(now)s - make_interval(
+                                  secs => circuit_window))))""",
+                    now=now,
                 ),
-                now=fields.Datetime.now(),
+                now=now,
                 id=self.id,
             ),
             log_exceptions=not quiet,
@@ -620,22 +647,56 @@ class PlantSyncBackend(models.Model):
         return state
 
     def _circuit_record_success(self):
+        """A call answered. Closed circuit: reset the failure count and stamp the success time
+        with one statement, skipped while nothing changes (no contention on the backend row
+        for every message); a job whose snapshot is older than another job's count makes it
+        in a transaction of its own once committed. Open or probing: close and drain."""
         self.ensure_one()
-        if self.circuit_state == "closed" and not self.consecutive_failures:
-            return False  # nothing to write: no contention on the backend row
-        recovered = self.circuit_state != "closed"
+        if self.circuit_state == "closed":
+            now = fields.Datetime.now()
+            fresh = self.last_success_date and (now - self.last_success_date) < timedelta(
+                seconds=max(self.circuit_window // 3, 1)
+            )
+            if fresh and not self.consecutive_failures:
+                return False
+            self.env.flush_all()
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self._circuit_count_success(self.env.cr, quiet=True)
+            except psycopg2.errors.SerializationFailure:
+                registry, backend_id = self.env.registry, self.id
+
+                def count():
+                    with registry.cursor() as cr:
+                        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                        self.browse(backend_id)._circuit_count_success(cr)
+
+                self.env.cr.postcommit.add(count)
+            self.invalidate_recordset(CIRCUIT_FIELDS)
+            return False
         self.write(
             {
                 "circuit_state": "closed",
                 "consecutive_failures": 0,
                 "degraded_since": False,
                 "degraded_until": False,
+                "last_success_date": fields.Datetime.now(),
             }
         )
-        if recovered:
-            _logger.info("plant_sync: backend %s recovered, draining stored messages", self.id)
-            self._drain()
-        return recovered
+        _logger.info("plant_sync: backend %s recovered, draining stored messages", self.id)
+        self._drain()
+        return True
+
+    def _circuit_count_success(self, cr, quiet=False):
+        cr.execute(
+            SQL(
+                "UPDATE plant_sync_backend SET consecutive_failures = 0, last_success_date = %s"
+                " WHERE id = %s AND circuit_state = 'closed'",
+                fields.Datetime.now(),
+                self.id,
+            ),
+            log_exceptions=not quiet,
+        )
 
     def _circuit_delay(self, message=None):
         """Seconds to postpone a message while the circuit is open: the rest of the cool-down

@@ -67,8 +67,15 @@ class PlantSyncFlow(models.Model):
     priority = fields.Integer(default=10, help="queue_job priority: lower runs first")
     max_retries = fields.Integer(
         default=5,
-        help="Attempts before a transiently failing message is failed and raised to the "
-        "exception queue.",
+        help="Attempts (with the back-off of the error or of the job function) before a "
+        "transiently failing message is retried only once a minute.",
+    )
+    retry_minutes = fields.Integer(
+        string="Keep Retrying For (min)",
+        default=30,
+        help="After Max Retries, a transiently failing message is tried once a minute until "
+        "this many minutes have passed since its first attempt; then it is failed and raised "
+        "to the exception queue. 0: failed right after Max Retries.",
     )
     expected_minutes = fields.Integer(
         string="Expected Within (min)",

@@ -10,12 +10,14 @@ queue_job job (visible to the job runner only after commit). The job runs the me
 * :class:`~odoo.addons.plant_sync_base.exceptions.MissingMapping` → ``held`` until the mapping
   is saved (which releases it);
 * transient error → ``RetryableJobError`` (backoff: the error's ``retry_after`` or the job
-  function's retry pattern); after ``max_retries`` attempts → ``failed`` + exception;
+  function's retry pattern); after ``max_retries`` attempts it is retried once a minute until
+  the flow's ``retry_minutes`` have passed since its first attempt, then → ``failed`` + exception;
 * permanent error → ``failed`` + exception (no retry).
 """
 
 import json
 import logging
+import random
 import time
 from datetime import timedelta
 
@@ -53,6 +55,10 @@ PG_CONCURRENCY = (
 )
 ORDER_WAIT_SECONDS = 10
 RECORD_BUSY_SECONDS = 5
+#: past ``max_retries``, a transiently failing message is tried once per this many seconds
+SLOW_RETRY_SECONDS = 60
+#: back-off when the job function declares no retry pattern
+DEFAULT_BACKOFF_SECONDS = 10
 
 
 class ConcurrentEnqueue(psycopg2.errors.SerializationFailure):
@@ -112,6 +118,7 @@ class PlantSyncMessage(models.Model):
     plant_code = fields.Char(string="Plant", readonly=True, index="btree_not_null")
     attempts = fields.Integer(readonly=True, copy=False, aggregator="sum")
     max_attempts = fields.Integer(related="flow_id.max_retries", string="Max Attempts")
+    date_first_attempt = fields.Datetime(readonly=True, copy=False)
     date_last_attempt = fields.Datetime(readonly=True, copy=False)
     next_retry_date = fields.Datetime(readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False)
@@ -495,7 +502,14 @@ class PlantSyncMessage(models.Model):
         if self.direction == "inbound":
             target = self.with_context(**{IMPORT_CONTEXT_KEY: ImportFlag(backend.id)})
         flow_cls = flow_class(self.env, self.flow_code)
-        self.write({"attempts": self.attempts + 1, "date_last_attempt": fields.Datetime.now()})
+        now = fields.Datetime.now()
+        self.write(
+            {
+                "attempts": self.attempts + 1,
+                "date_first_attempt": self.date_first_attempt or now,
+                "date_last_attempt": now,
+            }
+        )
         if flow_cls is None:
             exc = MissingConfiguration(
                 self.env._(
@@ -564,23 +578,52 @@ class PlantSyncMessage(models.Model):
         # a lock conflict is an answer: the remote is up, only this document is busy
         health = not isinstance(exc, LockConflict)
         counted = self.backend_id._circuit_record_failure() if health else False
-        if self.attempts >= self.flow_id.max_retries:
+        slow = self.attempts >= self.flow_id.max_retries
+        if slow and not self._may_keep_retrying():
             if counted is None:
                 self.env.cr.postcommit.add(self.backend_id._circuit_count_after_commit())
             return self._fail(outcome, duration=duration, exc=exc, exhausted=True)
-        seconds = int(outcome.retry_after) if outcome.retry_after else None
+        seconds = int(outcome.retry_after) if outcome.retry_after else self._backoff_seconds()
+        if slow:
+            seconds = max(seconds, SLOW_RETRY_SECONDS)
         vals = {
             "attempts": self.attempts,
+            "date_first_attempt": self.date_first_attempt,
             "date_last_attempt": self.date_last_attempt,
             "duration_ms": duration,
             "error_category": outcome.category,
             "error_human": outcome.human,
             "error_technical": outcome.technical,
-            "next_retry_date": fields.Datetime.now() + timedelta(seconds=seconds or 10),
+            "next_retry_date": fields.Datetime.now() + timedelta(seconds=seconds),
         }
         self.write(vals)
         self._replay_after_rollback(vals, count_failure=health)
-        raise RetryableJobError(outcome.human, seconds=seconds)
+        # past max_retries the job's own retry count stays as it is (queue_job would fail it)
+        raise RetryableJobError(outcome.human, seconds=seconds, ignore_retry=slow)
+
+    def _backoff_seconds(self):
+        """The job function's retry pattern (declared in XML), applied to the message's own
+        attempts: the delay is decided here, so the message shows when it is tried next."""
+        functions = self.env["queue.job.function"].sudo()
+        pattern = functions.job_config(
+            functions.job_function_name(self._name, "_job_process")
+        ).retry_pattern
+        seconds = DEFAULT_BACKOFF_SECONDS
+        for count, delay in sorted((pattern or {}).items()):
+            if self.attempts >= count:
+                seconds = delay
+        if isinstance(seconds, list | tuple):
+            seconds = random.randint(*seconds)
+        return int(seconds)
+
+    def _may_keep_retrying(self):
+        """Within the flow's retry time: a flaky system gets more than ``max_retries`` tries,
+        once a minute, before the message is failed and raised to the exception queue."""
+        minutes = self.flow_id.retry_minutes
+        first = self.date_first_attempt or self.date_last_attempt
+        return bool(minutes > 0 and first) and (
+            fields.Datetime.now() - first < timedelta(minutes=minutes)
+        )
 
     def _replay_after_rollback(self, message_vals, count_failure=True):
         """queue_job rolls the job's transaction back on RetryableJobError; replay the attempt
@@ -707,6 +750,7 @@ class PlantSyncMessage(models.Model):
             {
                 "state": "pending",
                 "attempts": 0,
+                "date_first_attempt": False,
                 "next_retry_date": False,
                 "hold_mapping_type": False,
                 "hold_direction": False,

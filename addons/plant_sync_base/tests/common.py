@@ -249,6 +249,7 @@ class PlantSyncCase(TransactionCase):
                 "enabled": True,
                 "mode": "realtime",
                 "max_retries": 3,
+                "retry_minutes": 0,
             }
         )
         cls.admin = new_test_user(

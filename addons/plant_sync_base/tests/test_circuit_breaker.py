@@ -141,3 +141,39 @@ class TestCircuitBreaker(PlantSyncCase):
         self.assertIn("locked", str(caught))
         self.assertEqual(self.backend.consecutive_failures, 0)
         self.assertEqual(self.backend.circuit_state, "closed")
+
+    def test_flaky_remote_that_still_answers_stays_healthy(self):
+        """Failures in a row open the circuit only once no call has succeeded for
+        ``circuit_window`` seconds: a flaky system that still answers some calls keeps
+        working (retried with back-off); the same failures with no recent success open it."""
+        backend = self.backend  # threshold 3
+        backend.circuit_window = 30
+        self.remote.script(200, *[503] * 4)
+        with trap_jobs() as trap, mute_logger(ENGINE_LOG):
+            for index, record in enumerate(self.records[:5]):
+                self.enqueue(record, key=("flaky", index))
+            jobs = list(trap.enqueued_jobs)
+            jobs[0].perform()
+            self.assertTrue(backend.last_success_date)
+            for job in jobs[1:4]:
+                self.perform_expect_retry(job)
+            self.assertEqual(backend.consecutive_failures, 3)
+            self.assertEqual(backend.circuit_state, "closed", "a call succeeded just now")
+            # the last success is older than the window: the next failure opens the circuit
+            backend.last_success_date = fields.Datetime.now() - timedelta(seconds=31)
+            self.perform_expect_retry(jobs[4])
+        self.assertEqual(backend.circuit_state, "open")
+        self.assertEqual(backend.consecutive_failures, 4)
+
+    def test_success_stamp_is_written_only_when_it_changes_something(self):
+        backend = self.backend
+        backend.write({"circuit_window": 30, "last_success_date": fields.Datetime.now()})
+        stamp = backend.last_success_date
+        self.env.flush_all()
+        backend.read(["circuit_state", "consecutive_failures", "circuit_window"])
+        with self.assertQueryCount(0):
+            backend._circuit_record_success()  # recent success, no failure: nothing to write
+        backend.write({"consecutive_failures": 2})
+        backend._circuit_record_success()
+        self.assertEqual(backend.consecutive_failures, 0)
+        self.assertGreaterEqual(backend.last_success_date, stamp)

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo.addons.queue_job.job import Job
@@ -122,6 +123,33 @@ class TestEngine(PlantSyncCase):
         self.assertEqual(exception.category, "technical")
         self.assertEqual(exception.owner_group, "admin")
         self.assertEqual(self.remote.call_count, 3)
+
+    def test_past_max_retries_a_message_is_retried_once_a_minute_for_the_retry_time(self):
+        """A flaky system gets more than ``max_retries`` tries: past them the message is
+        retried once a minute (not counted by queue_job) until the flow's ``retry_minutes``
+        have passed since its first attempt, then failed into the exception queue."""
+        self.flow.retry_minutes = 30
+        self.backend.circuit_threshold = 100  # this test is about the message, not the circuit
+        self.remote.script(*[503] * 5)
+        with trap_jobs() as trap, mute_logger(ENGINE_LOG):
+            message = self.enqueue()
+            job = trap.enqueued_jobs[0]
+            for _attempt in range(self.flow.max_retries - 1):
+                caught = self.perform_expect_retry(job)
+                self.assertFalse(caught.ignore_retry)
+            first = message.date_first_attempt
+            self.assertTrue(first)
+            caught = self.perform_expect_retry(job)  # attempt 3 = max_retries: slow lane
+            self.assertTrue(caught.ignore_retry, "queue_job's own retry count is not used")
+            self.assertGreaterEqual(caught.seconds, 60)
+            self.assertEqual(message.state, "pending")
+            self.assertEqual(message.date_first_attempt, first, "kept across retries")
+            message.date_first_attempt = first - timedelta(minutes=31)
+            job.perform()  # retry time over: the engine gives up without raising
+        self.assertEqual(message.state, "failed")
+        self.assertEqual(message.attempts, 4)
+        self.assertEqual(len(self.open_exceptions(message)), 1)
+        self.assertEqual(self.remote.call_count, 4)
 
     def test_retry_from_exception_queue_succeeds_and_resolves_it(self):
         self.remote.script(400)

@@ -72,6 +72,8 @@ class TestMetricSnapshot(MonitoringCase):
         self.set_times(failed, start, start + timedelta(seconds=50))
         waiting = self.messages(2, run=False, offset=5)
         self.set_times(waiting[0], now - timedelta(minutes=42))
+        # created "now" by the transaction's clock, which may be after `now` (truncated)
+        self.set_times(waiting[1], now - timedelta(minutes=1))
         outside = self.messages(1, offset=7)  # finished before the period: not counted
         self.set_times(outside, start - timedelta(hours=1), start - timedelta(minutes=50))
 

@@ -1,11 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import dataclasses
+import hashlib
+import threading
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 ADMIN = "plant_sync_base.group_plant_sync_admin"
 SAP_KINDS = ("sap_odata", "sap_rfc")
+
+#: OData clients kept per worker thread between jobs: the next message of the same backend
+#: reuses the HTTP session (keep-alive, SAP session cookie) and its CSRF token instead of
+#: fetching a token before every modifying call. A client is taken out while in use and put
+#: back only after a call that went well; any change of the settings makes a new key.
+_POOL = threading.local()
+
+
+def _pool():
+    if not hasattr(_POOL, "idle"):
+        _POOL.idle, _POOL.busy = {}, {}
+    return _POOL
 
 
 class PlantSyncBackend(models.Model):
@@ -128,7 +142,7 @@ class PlantSyncBackend(models.Model):
         self.ensure_one()
         return {}
 
-    def _make_sap_service(self, transport):
+    def _make_sap_service(self, transport, values=None):
         try:
             from plant_sync.sap import config as sap_config  # noqa: PLC0415
             from plant_sync.sap import service as sap_service  # noqa: PLC0415
@@ -138,12 +152,28 @@ class PlantSyncBackend(models.Model):
             ) from None
         cls = sap_config.SapConnectionConfig
         known = {f.name for f in dataclasses.fields(cls)}
-        values = self._sap_connection_values(transport)
+        values = values or self._sap_connection_values(transport)
         config = cls(**{k: v for k, v in values.items() if k in known})
         return sap_service.make_sap_service(config)
 
     def _get_client_sap_odata(self):
-        return self._make_sap_service("odata")
+        values = self._sap_connection_values("odata")
+        settings = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
+        key = (self.env.cr.dbname, self.id, settings)
+        pool = _pool()
+        client = pool.idle.pop(key, None) or self._make_sap_service("odata", values)
+        pool.busy[id(client)] = key
+        return client
+
+    def _release_client(self, client, reusable):
+        key = _pool().busy.pop(id(client), None)
+        if key is None or not reusable:
+            super()._release_client(client, reusable)
+            return
+        idle = _pool().idle
+        for stale in [k for k in idle if k[:2] == key[:2]]:  # settings changed since
+            idle.pop(stale).close()
+        idle[key] = client
 
     def _get_client_sap_rfc(self):
         return self._make_sap_service("rfc")
