@@ -82,6 +82,9 @@ class Flow:
         self.flow = flow if flow is not None else message.flow_id
         self.backend = self.flow.backend_id
         self.env = (message or flow).env
+        #: remote steps this message already completed in an earlier attempt (see
+        #: :meth:`save_checkpoint`): a retry resumes after them instead of starting over
+        self.checkpoint = dict(message.checkpoint or {}) if message else {}
 
     # the engine's entry points ----------------------------------------------------------
     def run(self) -> HandlerResult:
@@ -105,6 +108,13 @@ class Flow:
         return cls.pull is not Flow.pull
 
     # shared helpers -------------------------------------------------------------------
+    def save_checkpoint(self, **done):
+        """Remember that a remote step succeeded (JSON values, e.g. the number SAP gave).
+        The engine keeps the checkpoint when the attempt fails later on (also across
+        queue_job's rollback), so the next attempt skips the step: fewer calls, and a flaky
+        remote only has to answer the steps that are left."""
+        self.checkpoint.update(done)
+
     def record(self):
         """The Odoo record of the message (as superuser), or None when it was deleted."""
         record = self.message._record()

@@ -60,16 +60,23 @@ class SapPmOrder(SapMaintenanceFlow, OutboundFlow):
         return {"request": request, "header": header, "order": data}
 
     def call(self, client, payload):
-        result = client.create_maintenance_order(
-            payload["order"], idempotency_key=self.message.idempotency_key
-        )
-        number = external_number(result.document.number)
-        client.release_maintenance_order(number)
-        return result, client.get_maintenance_order(number, with_operations=True)
+        # three remote steps; each one done is kept, so a retry resumes after it
+        done = self.checkpoint
+        if not done.get("order"):
+            result = client.create_maintenance_order(
+                payload["order"], idempotency_key=self.message.idempotency_key
+            )
+            number = external_number(result.document.number)
+            self.save_checkpoint(order=number, created=result.created)
+        number = done["order"]
+        if not done.get("released"):
+            client.release_maintenance_order(number)
+            self.save_checkpoint(released=True)
+        return done["created"], client.get_maintenance_order(number, with_operations=True)
 
     def apply(self, payload, answer):
         request, header = payload["request"], payload["header"]
-        result, order = answer
+        created, order = answer
         number = external_number(order.number)
         request.write(
             dict(
@@ -84,13 +91,13 @@ class SapPmOrder(SapMaintenanceFlow, OutboundFlow):
             self.env._(
                 "order %(number)s %(state)s and released (%(status)s)",
                 number=number,
-                state=self.env._("created") if result.created else self.env._("found"),
+                state=self.env._("created") if created else self.env._("found"),
                 status=request.sap_status,
             ),
         )
         # the engine binds the number (sap_order_number reads the binding)
         return HandlerResult(
-            response=dict(jsonable(order), created=result.created),
+            response=dict(jsonable(order), created=created),
             external_id=number,
             version=order.etag or None,
             doc_type=DOC_ORDER,

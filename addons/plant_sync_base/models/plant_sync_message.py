@@ -22,6 +22,7 @@ import time
 from datetime import timedelta
 
 import psycopg2
+import psycopg2.extras
 from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import AccessError, UserError
@@ -119,6 +120,11 @@ class PlantSyncMessage(models.Model):
     attempts = fields.Integer(readonly=True, copy=False, aggregator="sum")
     max_attempts = fields.Integer(related="flow_id.max_retries", string="Max Attempts")
     date_first_attempt = fields.Datetime(readonly=True, copy=False)
+    checkpoint = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Remote steps already done by an earlier attempt (kept across retries).",
+    )
     date_last_attempt = fields.Datetime(readonly=True, copy=False)
     next_retry_date = fields.Datetime(readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False)
@@ -522,19 +528,20 @@ class PlantSyncMessage(models.Model):
             )
             return self._fail(outcome_of(exc), exc=exc)
         started = time.monotonic()
+        flow = flow_cls(target)
         try:
             with cr.savepoint():
-                result = HandlerResult.coerce(flow_cls(target).run())
+                result = HandlerResult.coerce(flow.run())
         except MissingMapping as exc:
             return self._hold(exc)
         except psycopg2.OperationalError as exc:
             if exc.pgcode in PG_CONCURRENCY:
                 raise  # queue_job retries concurrency errors itself
-            return self._on_error(exc, started)
+            return self._on_error(exc, started, flow.checkpoint)
         except RetryableJobError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message outcome
-            return self._on_error(exc, started)
+            return self._on_error(exc, started, flow.checkpoint)
         return self._succeed(result, started)
 
     def _duration(self, started):
@@ -565,7 +572,9 @@ class PlantSyncMessage(models.Model):
         backend._circuit_record_success()
         return f"{vals['state']} in {vals['duration_ms']} ms"
 
-    def _on_error(self, exc, started):
+    def _on_error(self, exc, started, checkpoint=None):
+        if checkpoint and checkpoint != (self.checkpoint or {}):
+            self.checkpoint = checkpoint  # kept for the next attempt (also a manual retry)
         outcome = outcome_of(exc)
         secrets = self.backend_id._secret_values()
         outcome.human = redact(outcome.human, secrets)
@@ -588,6 +597,7 @@ class PlantSyncMessage(models.Model):
             seconds = max(seconds, SLOW_RETRY_SECONDS)
         vals = {
             "attempts": self.attempts,
+            "checkpoint": self.checkpoint or False,
             "date_first_attempt": self.date_first_attempt,
             "date_last_attempt": self.date_last_attempt,
             "duration_ms": duration,
@@ -633,7 +643,7 @@ class PlantSyncMessage(models.Model):
         cr = self.env.cr
         count = self.backend_id._circuit_count_after_rollback() if count_failure else None
         assignments = SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), None if value is False else value)
+            SQL("%s = %s", SQL.identifier(name), _column_value(value))
             for name, value in message_vals.items()
         )
 
@@ -897,3 +907,12 @@ def _pretty(value):
         return json.dumps(json.loads(value), indent=2, sort_keys=True, ensure_ascii=False)
     except ValueError:
         return value
+
+
+def _column_value(value):
+    """A field value as a query parameter (False is NULL, dicts are JSON)."""
+    if value is False:
+        return None
+    if isinstance(value, dict):
+        return psycopg2.extras.Json(value)
+    return value

@@ -148,8 +148,11 @@ class TestPushFlow(Flow):
     module = "plant_sync_base"
     handler = staticmethod(test_push_handler)
     puller = None
+    #: the instance running now (a patched handler reaches its checkpoint through it)
+    current = None
 
     def run(self):
+        type(self).current = self
         return type(self).handler(self.message)
 
     def pull(self, since=None, token=None, page_token=None):

@@ -16,7 +16,18 @@ from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
-from .common import TEST_FLOW, TEST_KIND, FakeRemote, register_test_flow, register_test_kind
+from plant_sync.errors import ServiceUnavailable
+
+from ..tools import HandlerResult
+from .common import (
+    TEST_FLOW,
+    TEST_KIND,
+    FakeRemote,
+    TestPushFlow,
+    patch_handler,
+    register_test_flow,
+    register_test_kind,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -152,6 +163,59 @@ class TestConcurrentEnqueue(BaseCase):
             self.assertTrue(message.next_retry_date)
             self.assertEqual(message.backend_id.consecutive_failures, 1)
         self.assertEqual(self.remote.call_count, 1)
+
+    def _drop_message(self, message_id, record_id):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            message = env["plant.sync.message"].browse(message_id)
+            env["queue.job"].search([("uuid", "=", message.job_uuid)]).unlink()
+            message.unlink()
+            env["res.partner"].browse(record_id).unlink()
+
+    @mute_logger("odoo.addons.plant_sync_base.models.plant_sync_backend")
+    def test_checkpoint_survives_the_job_rollback_and_the_retry_resumes(self):
+        """A remote step a flow marked done (``save_checkpoint``) is kept through queue_job's
+        rollback of the failed attempt: the retry skips it (no second create in SAP, one
+        request less to a flaky system) and goes on with the step that failed."""
+        steps = []
+
+        def handler(message):
+            flow = TestPushFlow.current
+            if not flow.checkpoint.get("created"):
+                steps.append("create")
+                flow.save_checkpoint(created="R-1")
+            if "release failed" not in steps:
+                steps.append("release failed")
+                raise ServiceUnavailable("Remote unavailable", status=503)
+            steps.append("release")
+            return HandlerResult(response={"number": flow.checkpoint["created"]})
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            record = env["res.partner"].create({"name": "Resumed order"})
+            message = env["plant.sync.message"]._enqueue(
+                TEST_FLOW,
+                record,
+                {"description": "resumed"},
+                ("resume", record.id),
+                backend=env["plant.sync.backend"].browse(self.backend_id),
+            )
+            message_id, job_uuid = message.id, message.job_uuid
+        self.addCleanup(self._drop_message, message_id, record.id)
+        with patch_handler(handler):
+            for _attempt in range(2):
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    try:
+                        Job.load(env, job_uuid).perform()
+                    except RetryableJobError:
+                        cr.rollback()  # as the job runner does before postponing the job
+        self.assertEqual(steps, ["create", "release failed", "release"])
+        with self.registry.cursor() as cr:
+            message = api.Environment(cr, SUPERUSER_ID, {})["plant.sync.message"].browse(message_id)
+            self.assertEqual(message.state, "done")
+            self.assertEqual(message.checkpoint, {"created": "R-1"})
+            self.assertEqual(message.attempts, 2)
 
     def test_concurrent_failures_of_one_backend_are_all_counted(self):
         """Two workers whose jobs fail at the same moment each count a failure (a lost
