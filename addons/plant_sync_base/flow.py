@@ -122,15 +122,15 @@ class Flow:
 
     def with_client(self, fn):
         """``fn(client)`` with a library client of the backend, handed back after (closed, or
-        kept for the next message when its kind pools clients and the call went well)."""
+        kept for the next message when its kind pools clients and its session is still good)."""
         client = self.backend._client()
-        reusable = False
         try:
             result = fn(client)
-            reusable = True
-            return result
-        finally:
-            self.backend._release_client(client, reusable)
+        except BaseException as exc:
+            self.backend._release_client(client, error=exc)
+            raise
+        self.backend._release_client(client)
+        return result
 
 
 class OutboundFlow(Flow):

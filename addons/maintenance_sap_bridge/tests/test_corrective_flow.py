@@ -2,6 +2,7 @@
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import AccessError
 from odoo.tests.common import tagged
+from odoo.tools import mute_logger
 
 from .common import SapMaintenanceCase
 
@@ -210,7 +211,11 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
 
         report("First")
         opened = len(sessions)
-        report("Second")
+        # SAP answers 503 once: the session is sound, kept for the retry and the next message
+        self.sim.faults.set(fail_next=1, status=503)
+        with mute_logger("odoo.addons.plant_sync_base.models.plant_sync_message"):
+            second = report("Second")
+        self.assertEqual(self.messages(second, "notification").attempts, 2)
         self.assertEqual(len(sessions), opened, "no new SAP session for the next message")
         self.sim.gateway.expire_all()  # SAP logged the session off
         report("Third")

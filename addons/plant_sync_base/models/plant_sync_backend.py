@@ -422,9 +422,10 @@ class PlantSyncBackend(models.Model):
             )
         return factory()
 
-    def _release_client(self, client, reusable):
-        """Hook: a flow is done with ``client`` (``reusable``: its call went well). Closed by
-        default; a kind may keep it for the next message (see plant_sync_sap)."""
+    def _release_client(self, client, error=None, reuse=True):
+        """Hook: a flow is done with ``client`` (``error``: what its call raised; ``reuse``
+        False: never keep it). Closed by default; a kind may keep it for the next message
+        (see plant_sync_sap)."""
         close = getattr(client, "close", None)
         if close:
             close()
@@ -449,7 +450,7 @@ class PlantSyncBackend(models.Model):
             details = self._format_ping(result)
         finally:
             if client is not None:
-                backend._release_client(client, reusable=False)  # a probe starts afresh
+                backend._release_client(client, reuse=False)  # a probe starts afresh
         from plant_sync.crypto import redact  # noqa: PLC0415
 
         details = redact(details, backend._secret_values())

@@ -12,8 +12,27 @@ SAP_KINDS = ("sap_odata", "sap_rfc")
 #: OData clients kept per worker thread between jobs: the next message of the same backend
 #: reuses the HTTP session (keep-alive, SAP session cookie) and its CSRF token instead of
 #: fetching a token before every modifying call. A client is taken out while in use and put
-#: back only after a call that went well; any change of the settings makes a new key.
+#: back unless its session may be broken; any change of the settings makes a new key.
 _POOL = threading.local()
+
+
+def _session_survives(error):
+    """After a call that went well, or an error SAP answered over a sound connection (busy,
+    rate limited, locked, refused the data), the session and its CSRF token are still good; a
+    dropped connection, a timeout, an expired token, a logon or protocol error start afresh."""
+    if error is None:
+        return True
+    from plant_sync import errors  # noqa: PLC0415
+
+    answered = (
+        errors.ServiceUnavailable,  # 503, 429
+        errors.LockConflict,
+        errors.ValidationError,
+        errors.BusinessRuleError,
+        errors.NotFound,
+        errors.ConcurrentModification,
+    )
+    return isinstance(error, answered)
 
 
 def _pool():
@@ -165,10 +184,10 @@ class PlantSyncBackend(models.Model):
         pool.busy[id(client)] = key
         return client
 
-    def _release_client(self, client, reusable):
+    def _release_client(self, client, error=None, reuse=True):
         key = _pool().busy.pop(id(client), None)
-        if key is None or not reusable:
-            super()._release_client(client, reusable)
+        if key is None or not reuse or not _session_survives(error):
+            super()._release_client(client, error=error, reuse=False)
             return
         idle = _pool().idle
         for stale in [k for k in idle if k[:2] == key[:2]]:  # settings changed since

@@ -214,7 +214,7 @@ class StockSapReconciliation(models.Model):
                     positions += len(page)
                     self._store_sap_page(location.id, page)
         finally:
-            backend._release_client(client, reusable=False)
+            backend._release_client(client, reuse=False)
         stats = self._compare(targets)
         stats["positions_sap"] = positions
         stats["duration"] = time.monotonic() - started
