@@ -38,6 +38,11 @@ OFFICIAL_SRC = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.g
 STAMP = "plant-sync-bootstrap.stamp"
 # Known build quirks of Odoo 18.0's requirements.txt on current toolchains (shared/vendor/README).
 REQUIREMENT_FIXES = {"cbor2==5.4.2": "cbor2==5.4.6"}
+# gevent 22.10.2 (Odoo's pin) loads its plugins through pkg_resources, which (setuptools < 70)
+# cannot find distributions whose metadata carries the newer normalised name (zope_interface
+# 8.x, zope_event 6.x): Odoo's gevent process then dies at import, over and over. Odoo leaves
+# both unpinned; these are the newest releases with the old metadata names.
+EXTRA_PINS = ["zope.interface==7.2", "zope.event==5.0"]
 # Debian packages that Odoo's requirements compile against, by the header that proves them.
 BUILD_DEPS = {
     "/usr/include/ldap.h": ["libldap2-dev", "libsasl2-dev"],
@@ -181,6 +186,7 @@ def odoo_requirements(tree: Path, dest: Path) -> Path:
     text = (tree / "requirements.txt").read_text()
     for old, new in REQUIREMENT_FIXES.items():
         text = text.replace(old, new)
+    text = text.rstrip("\n") + "\n" + "\n".join(EXTRA_PINS) + "\n"
     if not Path("/usr/include/ldap.h").exists():
         step("note: no LDAP headers; skipping python-ldap (only the auth_ldap addon needs it)")
         text = "\n".join(ln for ln in text.splitlines() if not ln.startswith("python-ldap"))
@@ -215,6 +221,16 @@ def install_odoo(python: Path) -> None:
     if not version.startswith("18.0"):
         raise SetupError(f"after installing, `import odoo` gives {version!r}", "check ODOO_SRC")
     step(f"Odoo {version} installed")
+
+
+def gevent_plugins(python: Path) -> None:
+    """Odoo's gevent process starts only when pkg_resources finds zope.interface and
+    zope.event (see EXTRA_PINS); a virtualenv made before the pins gets them now."""
+    check = "import pkg_resources; pkg_resources.require('zope.interface', 'zope.event')"
+    if subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
+        return
+    step("pinning zope.interface/zope.event for gevent (Odoo's longpolling process)")
+    pip(python, *EXTRA_PINS, what="zope.interface/zope.event", fix="see EXTRA_PINS")
 
 
 def addons_into_package(python: Path, tree: Path) -> None:
@@ -316,6 +332,7 @@ def main() -> int:
             )
         else:
             install_odoo(python)
+        gevent_plugins(python)
     if not args.odoo_only:
         install_ours(python, with_odoo)
     if with_odoo and not args.no_browser:
