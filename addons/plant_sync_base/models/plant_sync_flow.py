@@ -66,7 +66,7 @@ class PlantSyncFlow(models.Model):
     )
     priority = fields.Integer(default=10, help="queue_job priority: lower runs first")
     max_retries = fields.Integer(
-        default=5,
+        default=10,
         help="Attempts (with the back-off of the error or of the job function) before a "
         "transiently failing message is retried only once a minute.",
     )
