@@ -68,12 +68,14 @@ class PlantSyncFlow(models.Model):
     max_retries = fields.Integer(
         default=10,
         help="Attempts (with the back-off of the error or of the job function) before a "
-        "transiently failing message is retried only once a minute.",
+        "transiently failing message is retried only once a minute (or after the server's "
+        "Retry-After, at least 10 s).",
     )
     retry_minutes = fields.Integer(
         string="Keep Retrying For (min)",
         default=30,
-        help="After Max Retries, a transiently failing message is tried once a minute until "
+        help="After Max Retries, a transiently failing message is tried once a minute (or "
+        "after the server's Retry-After) until "
         "this many minutes have passed since its first attempt; then it is failed and raised "
         "to the exception queue. 0: failed right after Max Retries.",
     )

@@ -10,7 +10,8 @@ queue_job job (visible to the job runner only after commit). The job runs the me
 * :class:`~odoo.addons.plant_sync_base.exceptions.MissingMapping` → ``held`` until the mapping
   is saved (which releases it);
 * transient error → ``RetryableJobError`` (backoff: the error's ``retry_after`` or the job
-  function's retry pattern); after ``max_retries`` attempts it is retried once a minute until
+  function's retry pattern); after ``max_retries`` attempts it is retried once a minute (or
+  after the server's Retry-After, at least 10 s) until
   the flow's ``retry_minutes`` have passed since its first attempt, then → ``failed`` + exception;
 * permanent error → ``failed`` + exception (no retry).
 """
@@ -56,8 +57,10 @@ PG_CONCURRENCY = (
 )
 ORDER_WAIT_SECONDS = 10
 RECORD_BUSY_SECONDS = 5
-#: past ``max_retries``, a transiently failing message is tried once per this many seconds
+#: past ``max_retries``, a transiently failing message is tried once per this many seconds,
+#: or after the server's Retry-After when it gives one (at least ``RETRY_AFTER_FLOOR``)
 SLOW_RETRY_SECONDS = 60
+RETRY_AFTER_FLOOR = 10
 #: back-off when the job function declares no retry pattern
 DEFAULT_BACKOFF_SECONDS = 10
 
@@ -594,7 +597,11 @@ class PlantSyncMessage(models.Model):
             return self._fail(outcome, duration=duration, exc=exc, exhausted=True)
         seconds = int(outcome.retry_after) if outcome.retry_after else self._backoff_seconds()
         if slow:
-            seconds = max(seconds, SLOW_RETRY_SECONDS)
+            seconds = (
+                max(seconds, RETRY_AFTER_FLOOR)
+                if outcome.retry_after
+                else max(seconds, SLOW_RETRY_SECONDS)
+            )
         vals = {
             "attempts": self.attempts,
             "checkpoint": self.checkpoint or False,

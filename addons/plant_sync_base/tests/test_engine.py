@@ -7,6 +7,8 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests.common import tagged
 from odoo.tools import mute_logger
 
+from plant_sync.errors import ServiceUnavailable
+
 from .. import flow as flow_registry
 from ..exceptions import PlantSyncBusinessError
 from .common import TEST_FLOW, PlantSyncCase, patch_handler
@@ -126,30 +128,44 @@ class TestEngine(PlantSyncCase):
 
     def test_past_max_retries_a_message_is_retried_once_a_minute_for_the_retry_time(self):
         """A flaky system gets more than ``max_retries`` tries: past them the message is
-        retried once a minute (not counted by queue_job) until the flow's ``retry_minutes``
-        have passed since its first attempt, then failed into the exception queue."""
+        retried once a minute, or after the server's Retry-After (at least 10 s), not counted
+        by queue_job, until the flow's ``retry_minutes`` have passed since its first attempt;
+        then it is failed into the exception queue."""
         self.flow.retry_minutes = 30
         self.backend.circuit_threshold = 100  # this test is about the message, not the circuit
-        self.remote.script(*[503] * 5)
-        with trap_jobs() as trap, mute_logger(ENGINE_LOG):
+        hints = [None, None, None, 3, None]  # the Retry-After of each attempt's answer
+        calls = []
+
+        def busy(message):
+            calls.append(message.attempts)
+            raise ServiceUnavailable("Remote busy", status=503, retry_after=hints[len(calls) - 1])
+
+        with trap_jobs() as trap, patch_handler(busy), mute_logger(ENGINE_LOG):
             message = self.enqueue()
             job = trap.enqueued_jobs[0]
-            for _attempt in range(self.flow.max_retries - 1):
+            for attempt in range(1, self.flow.max_retries):
                 caught = self.perform_expect_retry(job)
                 self.assertFalse(caught.ignore_retry)
+                self.assertEqual(caught.seconds, {1: 10, 2: 30}[attempt], "the retry pattern")
             first = message.date_first_attempt
             self.assertTrue(first)
             caught = self.perform_expect_retry(job)  # attempt 3 = max_retries: slow lane
             self.assertTrue(caught.ignore_retry, "queue_job's own retry count is not used")
-            self.assertGreaterEqual(caught.seconds, 60)
+            self.assertEqual(caught.seconds, 60)
+            self.assertEqual(
+                message.next_retry_date,
+                message.date_last_attempt + timedelta(seconds=60),
+                "the message shows when it is tried next",
+            )
+            caught = self.perform_expect_retry(job)  # Retry-After 3: honoured, at least 10 s
+            self.assertEqual((caught.seconds, caught.ignore_retry), (10, True))
             self.assertEqual(message.state, "pending")
             self.assertEqual(message.date_first_attempt, first, "kept across retries")
             message.date_first_attempt = first - timedelta(minutes=31)
             job.perform()  # retry time over: the engine gives up without raising
         self.assertEqual(message.state, "failed")
-        self.assertEqual(message.attempts, 4)
+        self.assertEqual(calls, [1, 2, 3, 4, 5])
         self.assertEqual(len(self.open_exceptions(message)), 1)
-        self.assertEqual(self.remote.call_count, 4)
 
     def test_retry_from_exception_queue_succeeds_and_resolves_it(self):
         self.remote.script(400)
