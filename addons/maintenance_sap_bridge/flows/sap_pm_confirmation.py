@@ -102,7 +102,9 @@ class SapPmConfirmation(SapMaintenanceFlow, OutboundFlow):
         )
         if waiting:
             raise RetryableJobError(
-                "Waiting for the SAP order of the request", seconds=WAIT_SECONDS
+                "Waiting for the SAP order of the request",
+                seconds=WAIT_SECONDS,
+                ignore_retry=True,  # waiting for another message is not a failed try
             )
         raise BusinessRuleError(
             self.env._(

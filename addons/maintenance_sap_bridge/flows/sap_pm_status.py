@@ -184,4 +184,5 @@ class SapPmStatus(SapMaintenanceFlow, OutboundFlow):
             raise RetryableJobError(
                 "Waiting for the approved labour of the request to be confirmed in SAP",
                 seconds=WAIT_SECONDS,
+                ignore_retry=True,  # waiting for another message is not a failed try
             )

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import AccessError
 from odoo.tests.common import tagged
@@ -100,6 +101,13 @@ class TestCorrectiveFlowOData(SapMaintenanceCase):
             self.assertEqual(status_message.state, "failed", "TECO waits for the approval")
             self.assertIn("await planner approval", status_message.error_human)
             line3.with_user(self.planner).action_approve()
+            # TECO run before the final confirmation is posted: it waits, and the wait does not
+            # use up the job's retries (queue_job would fail it while the labour is slow)
+            status_job = next(j for j in trap.enqueued_jobs if j.recordset == status_message)
+            with self.assertRaises(RetryableJobError) as waiting:
+                status_job.perform()
+            self.assertIn("Waiting for the approved labour", str(waiting.exception))
+            self.assertTrue(waiting.exception.ignore_retry)
             self.run_jobs(trap)
         self.assertEqual(status_message.state, "done")
         confirmations = self.sap_confirmations(order)
