@@ -181,11 +181,11 @@ class PlantSyncBackend(models.Model):
         key = (self.env.cr.dbname, self.id, settings)
         pool = _pool()
         client = pool.idle.pop(key, None) or self._make_sap_service("odata", values)
-        pool.busy[id(client)] = key
+        pool.busy[id(client)] = (key, client)  # holding it keeps its id() unique meanwhile
         return client
 
     def _release_client(self, client, error=None, reuse=True):
-        key = _pool().busy.pop(id(client), None)
+        key, _client = _pool().busy.pop(id(client), (None, None))
         if key is None or not reuse or not _session_survives(error):
             super()._release_client(client, error=error, reuse=False)
             return
