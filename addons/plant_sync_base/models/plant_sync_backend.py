@@ -593,16 +593,17 @@ class PlantSyncBackend(models.Model):
 
         return count
 
-    def _circuit_count_after_commit(self):
-        """The count a job that ends could not make in its transaction, made in a transaction
-        of its own once the job's committed (its row locks released)."""
+    def _circuit_count_after_commit(self, success=False):
+        """The count (failure, or ``success``) a job could not make in its transaction, made in
+        a transaction of its own once the job's committed (its row locks released)."""
         self.ensure_one()
         registry = self.env.registry
+        statement = self._circuit_count_success if success else self._circuit_count
 
         def count():
             with registry.cursor() as cr:
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                self._circuit_count(cr)
+                statement(cr)  # uses only the backend's id and the given cursor
 
         return count
 
@@ -665,14 +666,7 @@ class PlantSyncBackend(models.Model):
                 with self.env.cr.savepoint(flush=False):
                     self._circuit_count_success(self.env.cr, quiet=True)
             except psycopg2.errors.SerializationFailure:
-                registry, backend_id = self.env.registry, self.id
-
-                def count():
-                    with registry.cursor() as cr:
-                        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                        self.browse(backend_id)._circuit_count_success(cr)
-
-                self.env.cr.postcommit.add(count)
+                self.env.cr.postcommit.add(self._circuit_count_after_commit(success=True))
             self.invalidate_recordset(CIRCUIT_FIELDS)
             return False
         self.write(
